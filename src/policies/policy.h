@@ -1,0 +1,163 @@
+/* policy.h - the interface every offloading policy implements.
+ *
+ * Policies are plain C: they never include SimGrid, so unit tests and training
+ * loops drive them without a simulation. The simulator (src/actors) fills a
+ * mec_system_t describing the world, hands a batch of tasks to decide(), then
+ * executes the decision's own compute (cost->flops) on the deciding host in
+ * simulated time before the decisions take effect.
+ *
+ * Units are SI everywhere: bits, seconds, CPU cycles, Hz (cycles/s), W, J.
+ *
+ * Ownership: every pointer passed to a policy belongs to the caller and is
+ * valid only for the duration of the call, unless said otherwise. A policy
+ * that wants to keep data copies it.
+ */
+#ifndef MECSIM_POLICY_H
+#define MECSIM_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* DNN kinds a task may carry (TPOS layer partitioning); MEC_DNN_NONE for an
+ * opaque task described only by bits and cycles. */
+typedef enum { MEC_DNN_NONE = -1, MEC_DNN_ALEXNET = 0, MEC_DNN_VGG13, MEC_DNN_VGG16, MEC_DNN_LENET, MEC_DNN_COUNT } mec_dnn_kind_t;
+
+/* One task to decide on. */
+typedef struct mec_task {
+  uint64_t id;        /* unique within a run */
+  int32_t md;         /* index of the originating mobile device, 0..n_md-1 */
+  int32_t dnn;        /* mec_dnn_kind_t */
+  double arrival;     /* simulated time the task was generated, s */
+  double input_bits;  /* data to upload when offloaded whole, bits */
+  double cycles;      /* CPU cycles of the whole task */
+  double output_bits; /* result to download, bits */
+  double deadline;    /* relative deadline, s (0 = none) */
+} mec_task_t;
+
+/* Static description of one mobile device, plus its current channel. */
+typedef struct mec_md_info {
+  double cpu_hz;       /* local CPU speed, cycles/s */
+  double tx_power_w;   /* uplink transmit power, W */
+  double kappa;        /* effective switched capacitance: E = kappa f^2 c, J/(cycle Hz^2) */
+  double distance_m;   /* distance to the base station, m */
+  double gain;         /* current channel power gain (path loss x fading), dimensionless */
+  double up_rate_bps;  /* uplink rate with the default bandwidth share, bit/s */
+  double down_rate_bps;/* downlink rate with the default bandwidth share, bit/s */
+} mec_md_info_t;
+
+/* One edge server as the policy sees it. Static part set at start; dynamic
+ * part refreshed by the simulator before every decide(). Server index s in
+ * 0..n_servers-1 is called "server s+1" in the papers. */
+typedef struct mec_server_info {
+  double cpu_hz;          /* speed of one core, cycles/s */
+  int cores;              /* tasks served at once */
+  int hops;               /* fiber hops from the base station (1 = directly attached) */
+  double fiber_bps;       /* bottleneck fiber rate on the path from the BS, bit/s */
+  double fiber_latency_s; /* total fiber latency on that path, s */
+  /* dynamic */
+  int queued;             /* tasks waiting, not in service */
+  int in_service;         /* tasks being executed */
+  double backlog_cycles;  /* cycles queued plus remaining in service */
+  double load_factor;     /* LD_m = backlog_cycles / cpu_hz (DTOMALB eq. 13), s */
+} mec_server_info_t;
+
+/* The world a policy decides in. */
+typedef struct mec_system {
+  int n_md;
+  int n_servers;
+  const mec_md_info_t *md;         /* [n_md] */
+  const mec_server_info_t *server; /* [n_servers] */
+  double now;                      /* current simulated time, s */
+  double slot_s;                   /* slot length T, s (0 when arrivals are not slotted) */
+  double bandwidth_hz;             /* cell bandwidth W, Hz */
+  double noise_w_per_hz;           /* noise power spectral density N0, W/Hz */
+  double bs_tx_power_w;            /* downlink transmit power, W */
+  uint64_t seed;                   /* run seed */
+} mec_system_t;
+
+/* A batch handed to decide(): one task (per-task decisions) or every request
+ * of a slot (per-slot decisions). */
+typedef struct mec_batch {
+  size_t n;
+  const mec_task_t *task; /* [n] */
+} mec_batch_t;
+
+/* Decision for one task. Fields a policy does not allocate keep the values
+ * mec_decision_default() gives them; the simulator then applies its defaults
+ * (equal bandwidth split, FCFS, whole-task offload). */
+typedef struct mec_decision {
+  int target;           /* 0 = run locally, s+1 = offload to server index s */
+  int partition;        /* DNN layers run locally before offloading (TPOS m*); -1 = whole task */
+  int slot;             /* server slot (TPOS h, 1..H); -1 = none (FCFS) */
+  double bw_share;      /* fraction of the cell bandwidth W for this task's upload; <= 0 = default */
+  double time_share;    /* TDMA fraction of the frame (BCOS); <= 0 = none */
+  double cpu_share;     /* fraction of the server core allocated; <= 0 = FCFS whole core */
+  double tx_power_w;    /* uplink power; <= 0 = the MD's default */
+  double price;         /* price paid to the server (TPOS), currency units */
+  double offload_frac;  /* partial offloading fraction (PCOS); <= 0 = binary offloading */
+} mec_decision_t;
+
+/* The decision's own compute, which the simulator runs on the deciding host
+ * before the decision takes effect. */
+typedef struct mec_cost {
+  double flops;       /* floating-point operations (2 per MAC), executed as host flops */
+  double iterations;  /* solver iterations / messages, for the trace only */
+  double model_size;  /* parameters of the model used, for the trace only */
+} mec_cost_t;
+
+/* What happened to a task, fed back to learning policies (observe()). */
+typedef struct mec_outcome {
+  mec_task_t task;
+  mec_decision_t decision;
+  double delay_s;   /* completion - arrival */
+  double energy_j;  /* MD energy: local compute + transmission */
+  int missed;       /* deadline missed */
+} mec_outcome_t;
+
+/* Configuration handed to init(): the run seed and the policy's own
+ * arguments as "key=value,key=value" (from --policy-args or the deployment). */
+typedef struct mec_policy_cfg {
+  uint64_t seed;
+  const char *args;      /* never NULL; may be "" */
+  const char *model_in;  /* weights file to load (learning policies), or NULL */
+} mec_policy_cfg_t;
+
+/* Return codes: 0 success; negative failure. On failure init/decide write a
+ * one-line reason with mec_policy_set_error(). */
+typedef struct mec_policy_ops {
+  const char *name;
+  const char *summary;
+  int (*init)(void **state, const mec_policy_cfg_t *cfg, const mec_system_t *sys);
+  /* out[i] is pre-filled with mec_decision_default(); cost is zeroed. */
+  int (*decide)(void *state, const mec_system_t *sys, const mec_batch_t *batch, mec_decision_t *out,
+                mec_cost_t *cost);
+  void (*observe)(void *state, const mec_outcome_t *done, size_t n); /* may be NULL */
+  void (*destroy)(void *state);                                     /* may be NULL */
+} mec_policy_ops_t;
+
+mec_decision_t mec_decision_default(void);
+
+/* Registry. mec_policy_find returns NULL for an unknown name. */
+const mec_policy_ops_t *mec_policy_find(const char *name);
+size_t mec_policy_count(void);
+const mec_policy_ops_t *mec_policy_at(size_t i);
+/* Writes "a, b, c" (all registered names) into buf. */
+void mec_policy_names(char *buf, size_t size);
+
+/* Last error message of a policy call (thread-unsafe, like errno). */
+void mec_policy_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *mec_policy_error(void);
+
+/* Helpers for policies: parse "k=v,k=v" arguments. Return 0 if found, 1 if
+ * absent (value untouched), -1 if present but malformed (error set). */
+int mec_policy_arg_double(const char *args, const char *key, double *value);
+int mec_policy_arg_int(const char *args, const char *key, int *value);
+int mec_policy_arg_string(const char *args, const char *key, char *buf, size_t size);
+
+/* Expected completion time of `task` if sent to `target` (0 = local) given
+ * the current system state: upload + fiber + queue backlog + execution +
+ * download (DTOMALB eqs. 6-11 plus the result download). Used by greedy
+ * baselines and learning policies' environments. */
+double mec_expected_delay(const mec_system_t *sys, const mec_task_t *task, int target);
+
+#endif

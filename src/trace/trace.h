@@ -1,0 +1,124 @@
+/* trace.h - HDF5 traces of a simulation run (plain C, no SimGrid).
+ *
+ * One file per run. Records are buffered in memory and appended to chunked,
+ * extendible compound datasets in blocks (bounded memory whatever the run's
+ * length). The file is written under a temporary name (PATH.tmp.PID) and only
+ * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
+ * the final name.
+ *
+ * Layout:
+ *   /tasks      one row per completed task      (trace_task_rec_t)
+ *   /decisions  one row per call of a policy    (trace_decision_rec_t)
+ *   /servers    sampled state of every server   (trace_server_rec_t)
+ *   /training   one row per training episode    (trace_training_rec_t)
+ *   /messages   control messages (TPOS)         (trace_message_rec_t)
+ * Every dataset carries an attribute "units" ("field: unit; ...") and
+ * "description". The root group carries run attributes set with
+ * trace_set_attr_*() (seed, versions, configuration, command line).
+ *
+ * Times are simulated seconds; a phase that did not happen has start = end =
+ * NaN. Sizes in bits, work in CPU cycles, energy in joules.
+ */
+#ifndef MECSIM_TRACE_H
+#define MECSIM_TRACE_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct trace_task_rec {
+  uint64_t id;
+  int32_t md;        /* originating mobile device */
+  int32_t target;    /* 0 = local, s+1 = server index s */
+  int32_t partition; /* DNN layers run locally (-1 = whole task) */
+  int32_t slot;      /* server slot (-1 = FCFS) */
+  int32_t dnn;       /* mec_dnn_kind_t, -1 = none */
+  int32_t missed;    /* 1 if completion - arrival > deadline > 0 */
+  double arrival;
+  double decide_start, decide_end;   /* waiting for and computing the decision */
+  double local_start, local_end;     /* local execution on the MD */
+  double up_start, up_end;           /* wireless upload */
+  double fwd_start, fwd_end;         /* fiber forwarding BS -> server */
+  double queue_enter;                /* arrival in the server's queue */
+  double exec_start, exec_end;       /* execution on the server */
+  double down_start, down_end;       /* result back to the MD (fiber + wireless) */
+  double done;                       /* completion time */
+  double input_bits, cycles, output_bits;
+  double local_cycles;               /* cycles run on the MD */
+  double up_rate_bps;                /* radio rate used for the upload */
+  double energy_local_j, energy_tx_j;
+  double price;
+  double deadline;                   /* relative deadline, s (0 = none) */
+} trace_task_rec_t;
+
+typedef struct trace_decision_rec {
+  double time;         /* when the decision was requested (batch closed) */
+  double done;         /* when the decision took effect (after its compute) */
+  int32_t batch;       /* tasks in the batch */
+  int32_t host_kind;   /* 0 = decided on the BS, 1 = on the MD */
+  double flops;        /* decision compute charged */
+  double iterations;   /* solver iterations or messages */
+  double model_size;   /* parameters of the model used */
+} trace_decision_rec_t;
+
+typedef struct trace_server_rec {
+  double time;
+  int32_t server;      /* 0-based server index */
+  int32_t queued;
+  int32_t in_service;
+  double backlog_cycles;
+  double load_factor;  /* s */
+} trace_server_rec_t;
+
+typedef struct trace_training_rec {
+  int32_t episode;
+  int32_t step;
+  double reward;       /* mean reward of the episode */
+  double loss_actor;
+  double loss_critic;
+  double mean_delay;   /* s */
+  double load_var;     /* var(LD), s^2 */
+  double epsilon;      /* exploration level */
+} trace_training_rec_t;
+
+typedef struct trace_message_rec {
+  double time_sent, time_received;
+  int32_t src_md;      /* -1 = server */
+  int32_t dst_md;      /* -1 = server */
+  int32_t kind;        /* policy-defined */
+  int32_t iteration;
+  double bits;
+} trace_message_rec_t;
+
+typedef struct trace trace_t;
+
+/* Opens PATH.tmp.PID for writing. Returns NULL with a reason in err (naming
+ * the path and the system's reason) when the file cannot be created.
+ * `buffer_records` records per dataset are kept in memory before a write
+ * (0 = default 16384). */
+trace_t *trace_open(const char *path, size_t buffer_records, char *err, size_t errlen);
+
+/* Append one record. Return 0, or -1 on an HDF5 write failure (then see
+ * trace_error()). */
+int trace_add_task(trace_t *t, const trace_task_rec_t *r);
+int trace_add_decision(trace_t *t, const trace_decision_rec_t *r);
+int trace_add_server(trace_t *t, const trace_server_rec_t *r);
+int trace_add_training(trace_t *t, const trace_training_rec_t *r);
+int trace_add_message(trace_t *t, const trace_message_rec_t *r);
+
+/* Root attributes. Return 0 or -1. */
+int trace_set_attr_string(trace_t *t, const char *name, const char *value);
+int trace_set_attr_double(trace_t *t, const char *name, double value);
+int trace_set_attr_int(trace_t *t, const char *name, int64_t value);
+
+/* Number of task records added so far. */
+uint64_t trace_task_count(const trace_t *t);
+
+/* Flushes and closes. commit != 0: rename to the final path (returns -1 if
+ * that fails); commit == 0: delete the temporary file. Frees t in all cases. */
+int trace_close(trace_t *t, int commit);
+
+/* Last error message (valid until the next call on t). */
+const char *trace_error(const trace_t *t);
+
+/* Path of the temporary file being written. */
+const char *trace_tmp_path(const trace_t *t);
+#endif
