@@ -153,11 +153,32 @@ const char *mec_policy_error(void);
 int mec_policy_arg_double(const char *args, const char *key, double *value);
 int mec_policy_arg_int(const char *args, const char *key, int *value);
 int mec_policy_arg_string(const char *args, const char *key, char *buf, size_t size);
+/* Items are separated by ',', blanks around keys and values are ignored, and
+ * when a key appears twice the last value wins. */
+
+/* Checks that every item of `args` is key=value with a key in `known` (a
+ * NULL-terminated list). Returns 0 if so; otherwise -1, with a message naming
+ * the first unknown or malformed item and listing the known keys written to
+ * err (if err && n > 0) and set as the policy error. Call it first in init(). */
+int mec_policy_args_check(const char *args, const char *const *known, char *err, size_t n);
 
 /* Expected completion time of `task` if sent to `target` (0 = local) given
  * the current system state: upload + fiber + queue backlog + execution +
  * download (DTOMALB eqs. 6-11 plus the result download). Used by greedy
- * baselines and learning policies' environments. */
+ * baselines and learning policies' environments. With md = sys->md[task->md]
+ * and s = sys->server[target - 1]:
+ *   local:  cycles / md.cpu_hz                                        (eq. 6)
+ *   server: input_bits / md.up_rate_bps                               (eq. 7)
+ *         + input_bits / s.fiber_bps + s.fiber_latency_s              (eq. 9)
+ *         + s.backlog_cycles / (s.cpu_hz * s.cores) + cycles / s.cpu_hz (eq. 8)
+ *         + output_bits / md.down_rate_bps                 (not in the paper)
+ *         + output_bits / s.fiber_bps + s.fiber_latency_s  (not in the paper)
+ * The fiber terms count only when s.hops > 0 and s.fiber_bps > 0 (the paper
+ * charges eq. 9 only for m != 1; we charge any fiber the simulator crosses).
+ * The paper neglects the result; we add its download and fiber return.
+ * Returns +INFINITY when the target cannot finish the task (zero rate or
+ * speed with a positive amount to move or compute) and NAN when target or
+ * task->md is out of range. */
 double mec_expected_delay(const mec_system_t *sys, const mec_task_t *task, int target);
 
 #endif

@@ -1,0 +1,69 @@
+/* registry.c - the one table of policies the simulator can run, by name.
+ *
+ * To add a policy: define `const mec_policy_ops_t mec_policy_xxx = {...};` in
+ * its own file under src/policies/ (the CMake glob picks it up), then add its
+ * `extern` line below and its entry in `registry` (before the NULL). The order
+ * of the table is the order of mec_policy_names() and of --help listings. */
+#include "policies/policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Common baselines (src/policies/baselines/). */
+extern const mec_policy_ops_t mec_policy_local;
+extern const mec_policy_ops_t mec_policy_offload_nearest;
+extern const mec_policy_ops_t mec_policy_random;
+extern const mec_policy_ops_t mec_policy_greedy;
+extern const mec_policy_ops_t mec_policy_least_loaded;
+extern const mec_policy_ops_t mec_policy_round_robin;
+/* Paper policies: one extern per policy here, e.g.
+ * extern const mec_policy_ops_t mec_policy_tpos_cai; */
+
+static const mec_policy_ops_t *const registry[] = {
+    &mec_policy_local,
+    &mec_policy_offload_nearest,
+    &mec_policy_random,
+    &mec_policy_greedy,
+    &mec_policy_least_loaded,
+    &mec_policy_round_robin,
+    /* &mec_policy_tpos_cai, */
+    NULL,
+};
+
+size_t mec_policy_count(void)
+{
+  size_t n = 0;
+  while (registry[n])
+    n++;
+  return n;
+}
+
+const mec_policy_ops_t *mec_policy_at(size_t i)
+{
+  return i < mec_policy_count() ? registry[i] : NULL;
+}
+
+const mec_policy_ops_t *mec_policy_find(const char *name)
+{
+  if (!name)
+    return NULL;
+  for (size_t i = 0; registry[i]; i++)
+    if (strcmp(registry[i]->name, name) == 0)
+      return registry[i];
+  return NULL;
+}
+
+void mec_policy_names(char *buf, size_t size)
+{
+  if (!buf || size == 0)
+    return;
+  buf[0] = '\0';
+  size_t used = 0;
+  for (size_t i = 0; registry[i] && used < size; i++) {
+    /* snprintf truncates safely; `used` may pass size, which ends the loop */
+    int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", registry[i]->name);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+}
