@@ -202,8 +202,9 @@ int mec_policy_args_check(const char *args, const char *const *known, char *err,
       continue; /* blank item */
     format_known(known, list, sizeof list);
     if (!it.has_eq || klen == 0) {
+      const char *shown_end = it.has_eq ? it.val_end : it.key_end; /* "=3" or "word" */
       snprintf(msg, sizeof msg, "policy argument '%.*s' is not of the form key=value (known keys: %s)",
-               (int)(it.val_end - it.key), it.key, list);
+               (int)(shown_end - it.key), it.key, list);
       break;
     }
     int ok = 0;
