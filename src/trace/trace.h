@@ -96,6 +96,14 @@ typedef struct trace trace_t;
  * (0 = default 16384). */
 trace_t *trace_open(const char *path, size_t buffer_records, char *err, size_t errlen);
 
+/* Same as trace_open, with shuffle + deflate compression of level
+ * `deflate_level` (0 = none, as trace_open; 1..9). Compression makes files
+ * ~2-5x smaller but writes several times slower (see trace.c); meant for
+ * long-kept traces where size matters more than speed. Added for that case;
+ * trace_open stays the default. */
+trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_level, char *err,
+                       size_t errlen);
+
 /* Append one record. Return 0, or -1 on an HDF5 write failure (then see
  * trace_error()). */
 int trace_add_task(trace_t *t, const trace_task_rec_t *r);
@@ -115,6 +123,12 @@ uint64_t trace_task_count(const trace_t *t);
 /* Flushes and closes. commit != 0: rename to the final path (returns -1 if
  * that fails); commit == 0: delete the temporary file. Frees t in all cases. */
 int trace_close(trace_t *t, int commit);
+
+/* Same as trace_close, but on failure writes the reason into err (instead
+ * of printing it on stderr as trace_close does, since t is freed). A trace
+ * whose writes failed is never committed: its temporary file is deleted and
+ * -1 returned. trace_close(NULL, c) and trace_close_msg(NULL, ...) return 0. */
+int trace_close_msg(trace_t *t, int commit, char *err, size_t errlen);
 
 /* Last error message (valid until the next call on t). */
 const char *trace_error(const trace_t *t);
