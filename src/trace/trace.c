@@ -489,7 +489,9 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
    * directory or a read-only place is vague, errno is not. No O_TRUNC: if
    * this very file is already open in this process, HDF5 refuses below
    * instead of us truncating it under its feet. */
-  int fd = open(t->tmp_path, O_WRONLY | O_CREAT, 0666);
+  int fd = open(t->tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  int existed = fd < 0 && errno == EEXIST; /* stale, or open in this process */
+  if (existed) fd = open(t->tmp_path, O_WRONLY);
   if (fd < 0) {
     if (err && errlen)
       snprintf(err, errlen, "cannot create trace '%s': %s", t->tmp_path, strerror(errno));
@@ -501,7 +503,10 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   t->file = H5Fcreate(t->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (t->file < 0) {
     set_h5_error(t, "cannot create the HDF5 file");
-    goto fail;
+    if (err && errlen) snprintf(err, errlen, "%s", t->err);
+    if (!existed) unlink(t->tmp_path); /* else it may be another trace's file */
+    trace_free(t);
+    return NULL;
   }
   for (int i = 0; i < TAB_COUNT; i++)
     if (create_table(t, &t->tab[i], &table_specs[i], deflate_level) < 0) goto fail;

@@ -575,6 +575,35 @@ static void test_commit_protocol(void) {
   }
   unlink(inner);
   rmdir(path);
+
+  /* The same path opened twice in one process: the second open fails and
+   * leaves the first trace intact. */
+  t = trace_open(path, 4, err, sizeof err);
+  CHECK(t != NULL);
+  if (!t) return;
+  make_task(&r, 2);
+  CHECK(trace_add_task(t, &r) == 0);
+  CHECK(trace_open(path, 4, err, sizeof err) == NULL);
+  CHECK(strstr(err, tmp) != NULL);
+  CHECK(exists(tmp));
+  CHECK(trace_close(t, 1) == 0);
+  CHECK(exists(path));
+  unlink(path);
+
+  /* A stale temporary file (a killed run whose PID came back) is replaced. */
+  FILE *stale = fopen(tmp, "w");
+  CHECK(stale != NULL);
+  if (stale) {
+    fputs("not HDF5", stale);
+    fclose(stale);
+  }
+  t = trace_open(path, 4, err, sizeof err);
+  CHECK(t != NULL);
+  CHECK(trace_close(t, 1) == 0);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  CHECK(f >= 0);
+  if (f >= 0) H5Fclose(f);
+  unlink(path);
 }
 
 static void test_unwritable_path(void) {
