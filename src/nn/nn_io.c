@@ -179,6 +179,7 @@ static int get_str(hid_t loc, const char *name, char *buf, size_t len) {
   int rc = -1;
   if (H5Tget_class(ft) == H5T_STRING) {
     hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft)); /* no conversion between ASCII and UTF-8 */
     if (H5Tis_variable_str(ft) > 0) {
       char *s = NULL;
       H5Tset_size(mt, H5T_VARIABLE);
@@ -320,9 +321,11 @@ static int load_layer(const ctx_t *cx, const nn_layer_t *L, hid_t g, const char 
   return 0;
 }
 
-static hid_t open_model(const char *path, const char *who) {
+static hid_t open_model(const char *path, const char *who, int *code) {
+  *code = NN_ERR_FORMAT;
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) {
+    *code = NN_ERR_IO;
     nn_fail(NN_ERR_IO, "%s: cannot open model file %s (missing or not HDF5)", who, path);
     return -1;
   }
@@ -346,8 +349,8 @@ static hid_t open_model(const char *path, const char *who) {
 static int load_into(nn_net_t *net, const char *path, hid_t f) {
   ctx_t cx = {path, net->name};
   int rc;
-  if ((rc = check_int(&cx, f, "the file", "n_in", (long long)net->n_in)) < 0 ||
-      (rc = check_int(&cx, f, "the file", "n_layers", (long long)net->n_layers)) < 0)
+  if ((rc = check_int(&cx, f, "root", "n_in", (long long)net->n_in)) < 0 ||
+      (rc = check_int(&cx, f, "root", "n_layers", (long long)net->n_layers)) < 0)
     return rc;
   /* read into copies so the network is unchanged on error */
   double *P = malloc((net->n_params + net->n_bufs + 1) * sizeof *P);
@@ -379,8 +382,9 @@ static int load_into(nn_net_t *net, const char *path, hid_t f) {
 int nn_net_load(nn_net_t *net, const char *path) {
   if (!net->finalized) return nn_fail(NN_ERR_STATE, "%s: load before nn_net_finalize", net->name);
   h5_quiet_t q = h5_quiet_begin();
-  hid_t f = open_model(path, net->name);
-  int rc = f < 0 ? NN_ERR_FORMAT : load_into(net, path, f);
+  int rc;
+  hid_t f = open_model(path, net->name, &rc);
+  if (f >= 0) rc = load_into(net, path, f);
   if (f >= 0) H5Fclose(f);
   h5_quiet_end(q);
   return rc;
@@ -424,7 +428,8 @@ static int build_layer(nn_net_t *net, hid_t g, const char *path, const char *whe
 nn_net_t *nn_net_load_new(const char *path) {
   h5_quiet_t q = h5_quiet_begin();
   nn_net_t *net = NULL;
-  hid_t f = open_model(path, "nn_net_load_new");
+  int code;
+  hid_t f = open_model(path, "nn_net_load_new", &code);
   if (f < 0) goto out;
   char name[128] = "net";
   long long n_in = 0, n_layers = 0;

@@ -20,7 +20,7 @@ typedef struct {
   double norm_params, norm_input; /* norms of the analytic gradients */
 } gc_result_t;
 
-static double gc_loss(nn_net_t *net, const double *x, size_t B, const double *r) {
+__attribute__((unused)) static double gc_loss(nn_net_t *net, const double *x, size_t B, const double *r) {
   nn_net_reseed(net, GC_NOISE_SEED); /* same gating noise in every evaluation */
   const double *y = nn_net_forward(net, x, B);
   if (!y) return NAN;
@@ -29,7 +29,7 @@ static double gc_loss(nn_net_t *net, const double *x, size_t B, const double *r)
   return s;
 }
 
-static double gc_rel(const double *a, const double *n, size_t len, double *norm_a) {
+__attribute__((unused)) static double gc_rel(const double *a, const double *n, size_t len, double *norm_a) {
   double d = 0, na = 0, nn_ = 0;
   for (size_t i = 0; i < len; i++) {
     d += (a[i] - n[i]) * (a[i] - n[i]);
@@ -42,7 +42,7 @@ static double gc_rel(const double *a, const double *n, size_t len, double *norm_
 }
 
 /* Check parameter and input gradients of `net` at input x (B rows). */
-static gc_result_t gradcheck(nn_net_t *net, double *x, size_t B, uint64_t seed) {
+__attribute__((unused)) static gc_result_t gradcheck(nn_net_t *net, double *x, size_t B, uint64_t seed) {
   gc_result_t res = {NAN, NAN, 0, 0};
   const size_t nin = nn_net_n_in(net), nout = nn_net_n_out(net);
   size_t np;
@@ -86,7 +86,7 @@ out:
 }
 
 /* Fill an array with U(lo, hi) draws of stream `index`. */
-static void gc_fill(double *a, size_t n, double lo, double hi, uint64_t index) {
+__attribute__((unused)) static void gc_fill(double *a, size_t n, double lo, double hi, uint64_t index) {
   gsl_rng *rng = mec_rng_new(4242, MEC_STREAM_TRAINING, index);
   for (size_t i = 0; i < n; i++) a[i] = gsl_ran_flat(rng, lo, hi);
   gsl_rng_free(rng);
