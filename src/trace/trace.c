@@ -338,7 +338,7 @@ static int create_table(trace_t *t, table_t *tab, const table_spec_t *s, int def
   if (ok && deflate > 0) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)deflate) >= 0;
   /* No chunk cache: a flush writes its chunks straight to the file (no copy
    * into the cache, and a write error shows at the flush that caused it,
-   * not at close). With compression HDF5 still caches partial chunks. */
+   * not at close); memory stays bounded by our buffers. */
   hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
   ok = ok && dapl >= 0 &&
        H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) >= 0;

@@ -97,8 +97,8 @@ typedef struct trace trace_t;
 trace_t *trace_open(const char *path, size_t buffer_records, char *err, size_t errlen);
 
 /* Same as trace_open, with shuffle + deflate compression of level
- * `deflate_level` (0 = none, as trace_open; 1..9). Compression makes files
- * ~2-5x smaller but writes several times slower (see trace.c); meant for
+ * `deflate_level` (0 = none, as trace_open; 1..9). Level 1 made task traces
+ * 2.5x smaller but wrote ~10x slower (see trace.c); meant for
  * long-kept traces where size matters more than speed. Added for that case;
  * trace_open stays the default. */
 trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_level, char *err,
