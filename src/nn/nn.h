@@ -339,4 +339,11 @@ nn_net_t *nn_net_load_new(const char *path);
 
 #define NN_FORMAT_VERSION 1
 
+/* ------------------------------------------------------------------------ */
+/* BLAS                                                                      */
+/* ------------------------------------------------------------------------ */
+/* Threads OpenBLAS may use for the larger matrix products (process-wide).
+ * 1 is best for the simulator and for sweeps that run one job per core. */
+void nn_set_blas_threads(int n);
+
 #endif

@@ -6,6 +6,14 @@
 
 #include <stdbool.h>
 
+/* Hot loops are compiled twice, for AVX2+FMA and baseline x86-64, and the
+ * loader picks one (the project builds for baseline x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NN_MULTIVERSION
+#endif
+
 /* Record a failure message (printf format) and return `code`. */
 int nn_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

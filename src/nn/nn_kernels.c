@@ -13,13 +13,26 @@
 #include <cblas.h>
 #include <string.h>
 
+#ifndef NN_BLAS_MIN_MACS
 #define NN_BLAS_MIN_MACS 16384
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define NN_MULTIVERSION
 #endif
+
+
+/* Output columns in blocks of 16 (then 4, then 1) held in registers across
+ * the whole input loop, so each multiply-add loads one weight and nothing
+ * else; a plain axpy per input would reload and store y every time. */
+#define FWD_BLOCK(NB)                                                                  \
+  for (; o0 + (NB) <= out; o0 += (NB)) {                                               \
+    double acc[NB];                                                                    \
+    for (size_t q = 0; q < (NB); q++) acc[q] = b ? b[o0 + q] : 0.0;                    \
+    for (size_t i = 0; i < in; i++) {                                                  \
+      const double xi = x[i];                                                          \
+      if (xi == 0.0) continue; /* ReLU outputs are often exactly zero */               \
+      const double *w = W + i * out + o0;                                              \
+      for (size_t q = 0; q < (NB); q++) acc[q] += xi * w[q];                           \
+    }                                                                                  \
+    for (size_t q = 0; q < (NB); q++) y[o0 + q] = acc[q];                              \
+  }
 
 NN_MULTIVERSION
 static void fwd_loops(const double *restrict X, const double *restrict W,
@@ -28,16 +41,10 @@ static void fwd_loops(const double *restrict X, const double *restrict W,
   for (size_t r = 0; r < B; r++) {
     const double *x = X + r * in;
     double *y = Y + r * out;
-    if (b)
-      memcpy(y, b, out * sizeof *y);
-    else
-      memset(y, 0, out * sizeof *y);
-    for (size_t i = 0; i < in; i++) {
-      const double xi = x[i];
-      if (xi == 0.0) continue; /* ReLU outputs are often exactly zero */
-      const double *w = W + i * out;
-      for (size_t o = 0; o < out; o++) y[o] += xi * w[o];
-    }
+    size_t o0 = 0;
+    FWD_BLOCK(16)
+    FWD_BLOCK(4)
+    FWD_BLOCK(1)
   }
 }
 
@@ -119,3 +126,5 @@ void nn_gemm_dw(const double *X, const double *dY, double *dW, double *db, size_
       for (size_t o = 0; o < out; o++) db[o] += dy[o];
     }
 }
+
+void nn_set_blas_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
