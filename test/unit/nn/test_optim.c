@@ -104,6 +104,10 @@ static void test_xor(void) {
   nn_net_t *net = nn_mlp_new(&(nn_mlp_cfg_t){.n_in = 2, .hidden = {8}, .n_out = 1,
                                              .hidden_act = NN_ACT_TANH, .out_act = NN_ACT_SIGMOID},
                              2024);
+  const double *y0 = nn_net_forward(net, X, 4);
+  double err0 = 0;
+  for (int i = 0; i < 4; i++) err0 = fmax(err0, fabs(y0[i] - T[i]));
+  CHECK(err0 > 0.3); /* untrained, it does not already solve XOR */
   nn_opt_t o = nn_adam(0.05);
   double loss = 0;
   for (int it = 0; it < 1500; it++) loss = nn_net_train_batch(net, X, T, 4, NN_LOSS_BCE, &o);
