@@ -8,6 +8,7 @@
  *                    [--H H] [--B B] [--Td S] [--tau S] [--price-unit C] [--improve REL] [--uai-step P]
  *                    [--baselines] [--strategies FILE.csv] [--history FILE.csv]
  *
+ * --all-neighbours makes every MD a UAI neighbour of every other.
  * MDs are placed uniformly at random in an A x A square (for UAI neighbour
  * sets by distance). "mix" cycles VGG16, VGG13, AlexNet, LeNet as in Fig. 10. */
 #include <errno.h>
@@ -23,7 +24,7 @@
 
 typedef struct {
   const char *mode, *dnn, *preset, *strategies, *history;
-  int n, max_ticks, baselines, H, B;
+  int n, max_ticks, baselines, all_nbrs, H, B;
   uint64_t seed;
   double improve, uai_step, wake, eps, radius, area, bandwidth, alpha, beta, gamma, Td, tau, price_unit;
 } opts_t;
@@ -33,7 +34,7 @@ static void usage(FILE *f)
   fprintf(f, "usage: mecsim-tpos-game [--mode cai|uai|both] [--n N] [--dnn alexnet|vgg13|vgg16|lenet|mix]\n"
              "  [--preset paper|scaled] [--seed S] [--wake P] [--eps E] [--max-ticks K] [--radius R]\n"
              "  [--area A] [--bandwidth HZ] [--weights A,B,G] [--H H] [--B B] [--Td S] [--tau S]\n"
-             "  [--price-unit CYCLES] [--improve REL] [--uai-step P] [--baselines] [--strategies FILE.csv] [--history FILE.csv]\n");
+             "  [--price-unit CYCLES] [--improve REL] [--uai-step P] [--all-neighbours] [--baselines] [--strategies FILE.csv] [--history FILE.csv]\n");
 }
 
 static int num(const char *flag, const char *s, double *out)
@@ -59,6 +60,10 @@ static int parse(int argc, char **argv, opts_t *o)
     }
     if (!strcmp(a, "--baselines")) {
       o->baselines = 1;
+      continue;
+    }
+    if (!strcmp(a, "--all-neighbours")) {
+      o->all_nbrs = 1;
       continue;
     }
     if (i + 1 >= argc) {
@@ -125,6 +130,7 @@ static int run_mode(const char *name, mec_tpos_mode_t mode, const opts_t *o, con
   if (o->eps >= 0) cfg.epsilon = o->eps;
   if (o->max_ticks > 0) cfg.max_ticks = o->max_ticks;
   if (o->radius > 0) cfg.radius_m = o->radius;
+  cfg.all_neighbours = o->all_nbrs;
   if (o->improve > 0) cfg.improve_rel = o->improve;
   if (o->uai_step >= 0) cfg.uai_step_exponent = o->uai_step;
   cfg.keep_history = o->history != NULL;

@@ -248,14 +248,23 @@ int mec_tpos_agent_solve_cai(mec_tpos_agent_t *a, const mec_tpos_aggregate_msg_t
 int mec_tpos_agent_solve_uai(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_msg_t *nbr, int n_nbr,
                              mec_tpos_commit_msg_t *commit)
 {
+  mec_tpos_load_msg_t sum;
+  memset(&sum, 0, sizeof sum);
+  for (int q = 0; q < n_nbr; q++)
+    for (int h = 1; h <= a->p->H; h++)
+      sum.load[h] += nbr[q].load[h];
+  return mec_tpos_agent_solve_uai_sum(a, n_md, &sum, n_nbr, commit);
+}
+
+int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_msg_t *nbr_sum, int n_nbr,
+                                 mec_tpos_commit_msg_t *commit)
+{
   const mec_tpos_params_t *p = a->p;
   a->k++;
   double w = 1.0 / (1.0 + n_nbr);
   double cap = p->B * p->T_d / p->H;
   for (int h = 1; h <= p->H; h++) {
-    double sum = a->current.load[h];
-    for (int q = 0; q < n_nbr; q++)
-      sum += nbr[q].load[h];
+    double sum = a->current.load[h] + nbr_sum->load[h];
     double est = n_md * w * sum; /* eq. 29 */
     if (est > cap)
       est = cap;
@@ -267,7 +276,7 @@ int mec_tpos_agent_solve_uai(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_
     double step = a->uai_step_exponent > 0 ? pow((double)a->k, -a->uai_step_exponent) : 1.0;
     a->T_others[h] = a->k <= 1 ? others : (1 - step) * a->T_others[h] + step * others;
     /* occupancy: what the last server reply said (all open before any) */
-    a->open[h] = !a->known_full[h] || a->current.first[h];
+    a->open[h] = !a->known_full[h] || a->current.first[h] || a->k > a->known_full_until;
   }
   return solve_and_compare(a, commit);
 }
@@ -276,6 +285,7 @@ int mec_tpos_agent_on_reply(mec_tpos_agent_t *a, const mec_tpos_reply_msg_t *rep
 {
   for (int h = 1; h <= a->p->H; h++)
     a->known_full[h] = reply->full[h];
+  a->known_full_until = a->k + MEC_TPOS_FULL_MEMORY;
   if (reply->accepted) {
     a->current = a->proposal;
     a->changes++;

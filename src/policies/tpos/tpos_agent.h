@@ -33,6 +33,10 @@
 
 typedef enum { MEC_TPOS_CAI = 0, MEC_TPOS_UAI = 1 } mec_tpos_mode_t;
 
+/* UAI: a server reply's list of full slots is trusted for this many of the
+ * MD's own wake-ups, then forgotten (slots empty again as others move). */
+#define MEC_TPOS_FULL_MEMORY 8
+
 /* server -> MD (CAI): T_Sigma^h and how many MDs use slot h. */
 typedef struct mec_tpos_aggregate_msg {
   double T_sigma[MEC_TPOS_MAX_SLOTS + 1];
@@ -90,6 +94,7 @@ typedef struct mec_tpos_agent {
   double T_others[MEC_TPOS_MAX_SLOTS + 1];  /* view of the others used by the last solve */
   unsigned char open[MEC_TPOS_MAX_SLOTS + 1];
   unsigned char known_full[MEC_TPOS_MAX_SLOTS + 1]; /* UAI: full slots per the last server reply */
+  long known_full_until; /* ... trusted up to this wake-up (k), then forgotten */
   double improve_rel; /* switch only when the new cost is lower by this fraction */
   double uai_step_exponent; /* UAI: T_others is the running average of eq. 29 samples with step
                                k^-p (default p = 1, the plain mean); p = 0 uses the sample alone */
@@ -113,10 +118,14 @@ int mec_tpos_agent_solve_cai(mec_tpos_agent_t *a, const mec_tpos_aggregate_msg_t
  * The estimate of the others' load is the running average of the eq. 29
  * samples over the MD's wake-ups (see uai_step_exponent; docs/tpos.md: the
  * sample alone is so noisy that best responses never settle). Slots the last
- * server reply called full are avoided (the MD learns the occupancy only
- * from replies). */
+ * server reply called full are avoided for MEC_TPOS_FULL_MEMORY wake-ups
+ * (the MD learns the occupancy only from replies). */
 int mec_tpos_agent_solve_uai(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_msg_t *nbr, int n_nbr,
                              mec_tpos_commit_msg_t *commit);
+/* The same with the neighbours' loads already summed (sum->load[h] = sum
+ * over the n_nbr active neighbours), for callers that aggregate them. */
+int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_msg_t *sum, int n_nbr,
+                                 mec_tpos_commit_msg_t *commit);
 /* Server reply to the last commit. Returns 1 and fills `again` if the MD
  * re-solved (full slots masked) and wants to commit another strategy. */
 int mec_tpos_agent_on_reply(mec_tpos_agent_t *a, const mec_tpos_reply_msg_t *reply, mec_tpos_commit_msg_t *again);

@@ -25,6 +25,9 @@ struct mec_tpos_game {
   double *hist;
   int hist_len, hist_cap;
   int started;
+  /* all_neighbours: summed loads and count of the MDs active this tick */
+  double act_load[MEC_TPOS_MAX_SLOTS + 1];
+  int n_active;
   mec_tpos_game_result_t res; /* running counters */
 };
 
@@ -183,7 +186,7 @@ mec_tpos_game_t *mec_tpos_game_new(const mec_tpos_params_t *p, const mec_tpos_md
     g->agent[i].improve_rel = cfg->improve_rel;
     g->agent[i].uai_step_exponent = cfg->uai_step_exponent;
   }
-  if (cfg->mode == MEC_TPOS_UAI) {
+  if (cfg->mode == MEC_TPOS_UAI && !cfg->all_neighbours) {
     int rc;
     if (cfg->nbr_offset && cfg->nbr_index)
       rc = copy_neighbours(g, cfg->nbr_offset, cfg->nbr_index);
@@ -295,6 +298,23 @@ static void wake_up(mec_tpos_game_t *g, int i)
     mec_tpos_server_aggregate(g->server, &agg);
     count_msg(g, MEC_TPOS_MSG_AGGREGATE, 1);
     wants = mec_tpos_agent_solve_cai(a, &agg, &c);
+  } else if (g->cfg.all_neighbours) {
+    /* the other active MDs' loads, summed into one message-equivalent */
+    mec_tpos_load_msg_t sum;
+    memset(&sum, 0, sizeof sum);
+    for (int h = 1; h <= g->p.H; h++)
+      sum.load[h] = fmax(0.0, g->act_load[h] - a->current.load[h]);
+    int k = g->n_active - 1;
+    count_msg(g, MEC_TPOS_MSG_LOAD, k);
+    /* eq. 29 with equal weights over self + k neighbours = N x mean */
+    mec_tpos_strategy_t before = a->current;
+    wants = mec_tpos_agent_solve_uai_sum(a, g->n, &sum, k, &c);
+    if (wants)
+      commit_loop(g, a, &c);
+    for (int h = 1; h <= g->p.H; h++)
+      g->act_load[h] += a->current.load[h] - before.load[h];
+    g->res.flops += (double)(mec_tpos_ws_steps(g->ws) - steps0) * MEC_TPOS_FLOPS_PER_STEP;
+    return;
   } else {
     int k = 0;
     for (int e = g->nbr_off[i]; e < g->nbr_off[i + 1]; e++) {
@@ -320,6 +340,13 @@ int mec_tpos_game_tick(mec_tpos_game_t *g)
   }
   if (k > 1)
     gsl_ran_shuffle(g->rng, g->order, (size_t)k, sizeof(int));
+  if (g->cfg.mode == MEC_TPOS_UAI && g->cfg.all_neighbours) {
+    memset(g->act_load, 0, sizeof g->act_load);
+    for (int j = 0; j < k; j++)
+      for (int h = 1; h <= g->p.H; h++)
+        g->act_load[h] += g->agent[g->order[j]].current.load[h];
+    g->n_active = k;
+  }
   for (int j = 0; j < k; j++)
     wake_up(g, g->order[j]);
   g->res.ticks++;

@@ -32,6 +32,7 @@ typedef struct mec_tpos_game_cfg {
    * nbr_index), or, when NULL, every MD within radius_m of the MD's (x, y). */
   const int *nbr_offset, *nbr_index;
   double radius_m;    /* default 50 m */
+  int all_neighbours; /* UAI: every other MD is a neighbour (no lists built; O(1) per wake-up) */
   int keep_history;   /* record the average cost after every tick */
   int nash_check;     /* compute result.nash_gap at the end (N extra best responses); default 1 */
 } mec_tpos_game_cfg_t;

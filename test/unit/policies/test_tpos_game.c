@@ -185,6 +185,24 @@ static void test_determinism_and_radius_neighbours(void)
   }
   mec_tpos_game_free(g1);
   mec_tpos_game_free(g2);
+  /* UAI with every MD a neighbour: the summed-load shortcut equals the
+   * explicit complete graph */
+  {
+    mec_tpos_game_cfg_t ca = mec_tpos_game_cfg_default(MEC_TPOS_UAI), cb = ca;
+    ca.nbr_offset = w.nbr_off, ca.nbr_index = w.nbr_idx;
+    cb.all_neighbours = 1;
+    mec_tpos_game_t *ga = mec_tpos_game_new(&w.p, w.md, w.n, &ca, NULL, 0);
+    mec_tpos_game_t *gb = mec_tpos_game_new(&w.p, w.md, w.n, &cb, NULL, 0);
+    CHECK(ga && gb);
+    if (ga && gb) {
+      mec_tpos_game_run(ga, &r1);
+      mec_tpos_game_run(gb, &r2);
+      CHECK(r1.ticks == r2.ticks && r1.messages == r2.messages && r1.changes == r2.changes);
+      CHECK_REL(r1.avg_cost, r2.avg_cost, 1e-9);
+    }
+    mec_tpos_game_free(ga);
+    mec_tpos_game_free(gb);
+  }
   /* bad configurations are refused with a reason */
   char err[200] = "";
   cfg.wake_prob = 0;
