@@ -62,7 +62,7 @@ void mec_tpos_server_free(mec_tpos_server_t *s)
 void mec_tpos_server_aggregate(const mec_tpos_server_t *s, mec_tpos_aggregate_msg_t *out)
 {
   memset(out, 0, sizeof *out);
-  for (int h = 1; h <= s->p.H; h++) {
+  for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     out->T_sigma[h] = s->T_sigma[h];
     out->occ[h] = s->occ[h];
   }
@@ -76,7 +76,7 @@ int mec_tpos_server_commit(mec_tpos_server_t *s, int md, const mec_tpos_commit_m
   const mec_tpos_strategy_t *new = &msg->strategy;
   memset(reply, 0, sizeof *reply);
   int ok = 1;
-  for (int h = 1; h <= s->p.H; h++) {
+  for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     int others = s->occ[h] - (old->first[h] ? 1 : 0);
     reply->full[h] = others >= s->p.B;
     if (new->first[h] && reply->full[h])
@@ -85,7 +85,7 @@ int mec_tpos_server_commit(mec_tpos_server_t *s, int md, const mec_tpos_commit_m
   reply->accepted = ok;
   if (!ok)
     return 0;
-  for (int h = 1; h <= s->p.H; h++) {
+  for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     double g_old = s->gamma[md], g_new = msg->gamma;
     s->occ[h] += (new->first[h] ? 1 : 0) - (old->first[h] ? 1 : 0);
     s->T_sigma[h] += new->load[h] - old->load[h];
@@ -105,7 +105,7 @@ double mec_tpos_server_average_cost(const mec_tpos_server_t *s)
   const mec_tpos_params_t *p = &s->p;
   double kappa = p->delta * p->f_s / p->price_unit_cycles;
   double total = s->sum_fixed;
-  for (int h = 1; h <= p->H; h++)
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     total += mec_tpos_slot_price(p, h, s->T_sigma[h]) * kappa * s->W[h];
   return total / s->n;
 }
@@ -130,7 +130,7 @@ void mec_tpos_agent_init(mec_tpos_agent_t *a, int index, mec_tpos_mode_t mode, c
   a->uai_step_exponent = 1.0;
   mec_tpos_strategy_local(md, &a->current);
   a->proposal = a->current;
-  for (int h = 1; h <= p->H; h++)
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     a->open[h] = 1;
 }
 
@@ -147,7 +147,7 @@ void mec_tpos_agent_commit_of(const mec_tpos_agent_t *a, const mec_tpos_strategy
 void mec_tpos_agent_load_msg(const mec_tpos_agent_t *a, mec_tpos_load_msg_t *out)
 {
   memset(out, 0, sizeof *out);
-  for (int h = 1; h <= a->p->H; h++)
+  for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     out->load[h] = a->current.load[h];
 }
 
@@ -159,7 +159,7 @@ static int random_packing(const mec_tpos_agent_t *a, gsl_rng *rng, const unsigne
   const mec_tpos_dnn_t *d = a->md.dnn;
   double cap = p->T_d / p->H;
   int opens[MEC_TPOS_MAX_SLOTS], n_open = 0;
-  for (int h = 1; h <= p->H; h++)
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     if (!open || open[h])
       opens[n_open++] = h;
   if (!n_open)
@@ -185,7 +185,7 @@ static int random_packing(const mec_tpos_agent_t *a, gsl_rng *rng, const unsigne
     s->h_last = (int16_t)h;
   }
   /* recompute loads from prefix sums, as every other code path does */
-  for (int h = 1; h <= p->H; h++)
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     if (s->first[h])
       s->load[h] = d->se_prefix[s->last[h]] - d->se_prefix[s->first[h] - 1];
   return 0;
@@ -236,7 +236,7 @@ int mec_tpos_agent_solve_cai(mec_tpos_agent_t *a, const mec_tpos_aggregate_msg_t
 {
   const mec_tpos_params_t *p = a->p;
   a->k++;
-  for (int h = 1; h <= p->H; h++) {
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     int mine = a->current.first[h] ? 1 : 0;
     double others = agg->T_sigma[h] - a->current.load[h];
     a->T_others[h] = others > 0 ? others : 0.0;
@@ -251,7 +251,7 @@ int mec_tpos_agent_solve_uai(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_
   mec_tpos_load_msg_t sum;
   memset(&sum, 0, sizeof sum);
   for (int q = 0; q < n_nbr; q++)
-    for (int h = 1; h <= a->p->H; h++)
+    for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
       sum.load[h] += nbr[q].load[h];
   return mec_tpos_agent_solve_uai_sum(a, n_md, &sum, n_nbr, commit);
 }
@@ -263,7 +263,7 @@ int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_l
   a->k++;
   double w = 1.0 / (1.0 + n_nbr);
   double cap = p->B * p->T_d / p->H;
-  for (int h = 1; h <= p->H; h++) {
+  for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     double sum = a->current.load[h] + nbr_sum->load[h];
     double est = n_md * w * sum; /* eq. 29 */
     if (est > cap)
@@ -283,7 +283,7 @@ int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_l
 
 int mec_tpos_agent_on_reply(mec_tpos_agent_t *a, const mec_tpos_reply_msg_t *reply, mec_tpos_commit_msg_t *again)
 {
-  for (int h = 1; h <= a->p->H; h++)
+  for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     a->known_full[h] = reply->full[h];
   a->known_full_until = a->k + MEC_TPOS_FULL_MEMORY;
   if (reply->accepted) {
@@ -293,7 +293,7 @@ int mec_tpos_agent_on_reply(mec_tpos_agent_t *a, const mec_tpos_reply_msg_t *rep
   }
   a->rejects++;
   int newly_closed = 0;
-  for (int h = 1; h <= a->p->H; h++)
+  for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
     if (reply->full[h] && a->open[h])
       a->open[h] = 0, newly_closed = 1;
   if (!newly_closed)

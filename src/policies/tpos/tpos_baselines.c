@@ -339,6 +339,8 @@ int mec_tpos_case3_full_offload(const mec_tpos_params_t *p, const mec_tpos_md_t 
                                 int *m_star, double *delay, mec_tpos_baseline_result_t *r)
 {
   memset(r, 0, sizeof *r);
+  if (n < 1)
+    return -1;
   double *rel = malloc((size_t)n * sizeof(double)), *wrk = malloc((size_t)n * sizeof(double));
   double *comp = malloc((size_t)n * sizeof(double));
   int *order = malloc((size_t)n * sizeof(int));
