@@ -276,7 +276,7 @@ int main(int argc, char **argv)
   if (o.baselines && !rc) {
     int *ms = malloc((size_t)o.n * sizeof(int));
     mec_tpos_baseline_result_t r;
-    if (ms && mec_tpos_gtpos(&p, mds, o.n, 2e6, ms, NULL, &r) == 0)
+    if (ms && mec_tpos_gtpos(&p, mds, o.n, 1e8, ms, NULL, &r) == 0)
       printf("gtpos    avg_delay=%.4fs avg_energy=%.4fJ offloading=%d/%d search=%s (%.0f schedules)\n",
              r.avg_delay, r.avg_energy, r.n_offloading, o.n, r.exact ? "exact" : "heuristic", r.evaluations);
     if (ms && mec_tpos_case3_full_offload(&p, mds, o.n, rng, ms, NULL, &r) == 0)
