@@ -224,6 +224,7 @@ static void test_state_machine_steps(void)
 {
   world_t w;
   world_init(&w, 2, 0, 5);
+  w.md[1].lo_scale = w.md[0].lo_scale; /* two identical MDs */
   w.p.B = 1;
   mec_tpos_ws_t *ws = mec_tpos_ws_new(32);
   mec_tpos_server_t *srv = mec_tpos_server_new(&w.p, 2);
