@@ -1,0 +1,84 @@
+/* model.h - the trained networks of DTOMALB, DTOMA, DQN-TOLB and IDQL-TOLB
+ * that execution needs, their metadata, and their HDF5 file.
+ *
+ * What each algorithm executes with (decentralized except DQN-TOLB):
+ *   dtomalb, dtoma  N actors mu_n(o_n) -> logits over {local, server 1..M};
+ *                   the action is the argmax (the critics are training only)
+ *   idql-tolb       N Q-networks Q_n(o_n) -> M+1 values; argmax
+ *   dqn-tolb        one centralized Q-network over the global state
+ *                   s = [LD_1..LD_M, (task and device features of MD n)_n]
+ *                   with N output heads of M+1 values ("action branching":
+ *                   the joint action space (M+1)^N = 6^10 cannot be
+ *                   enumerated); a_n = argmax of head n
+ *
+ * File (readable with h5py): root attributes format = "mecsim-dtomalb",
+ * format_version, algo, n_md, n_servers, obs_dim, n_actions, n_nets, hidden,
+ * the observation scales, the training environment and seed; one group per
+ * network, "net_000", ..., each laid out exactly as nn_net_save writes a
+ * network file (the nets are saved with nn_net_save and copied in, and are
+ * loaded back through nn_net_load_new).
+ */
+#ifndef MECSIM_DTOMALB_MODEL_H
+#define MECSIM_DTOMALB_MODEL_H
+#include "nn/nn.h"
+#include "policies/dtomalb/env.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  DTOMALB_ALGO_DTOMALB = 0, /* MADDPG, reward eq. (20) */
+  DTOMALB_ALGO_DTOMA,       /* MADDPG, w2 = 0 (no load-balancing term) */
+  DTOMALB_ALGO_DQN_TOLB,    /* centralized DQN (branching heads) */
+  DTOMALB_ALGO_IDQL_TOLB,   /* independent DQN per MD */
+  DTOMALB_ALGO_COUNT
+} dtomalb_algo_t;
+
+/* "dtomalb", "dtoma", "dqn-tolb", "idql-tolb" */
+const char *dtomalb_algo_name(dtomalb_algo_t algo);
+/* 0 and *algo set, or -1 for an unknown name. */
+int dtomalb_algo_from_name(const char *name, dtomalb_algo_t *algo);
+
+typedef struct dtomalb_model {
+  dtomalb_algo_t algo;
+  int n_md, n_servers;
+  int obs_dim;       /* per-agent observation, dtomalb_obs_dim(M) */
+  int n_actions;     /* M + 1 */
+  int hidden;        /* width of the two hidden layers */
+  dtomalb_obs_scale_t scale;
+  dtomalb_env_cfg_t env; /* environment trained on (metadata) */
+  uint64_t train_seed;
+  int episodes;      /* training episodes behind the weights */
+  int n_nets;
+  nn_net_t **net;    /* [n_nets], owned */
+} dtomalb_model_t;
+
+/* Input width of the centralized DQN-TOLB network: M + 4 N. */
+int dtomalb_state_dim(int n_md, int n_servers);
+/* Global state from all agents' observations (obs_all: N x obs_dim): the
+ * load factors once, then every MD's task and device features. */
+void dtomalb_state_from_obs(int n_md, int n_servers, const double *obs_all, double *state);
+
+/* New model with freshly initialized networks (two hidden ReLU layers of
+ * `hidden` units), seeded. NULL with a reason in err. Free with
+ * dtomalb_model_free. */
+dtomalb_model_t *dtomalb_model_new(dtomalb_algo_t algo, const dtomalb_env_cfg_t *env, int hidden, uint64_t seed,
+                                   char *err, size_t errlen);
+void dtomalb_model_free(dtomalb_model_t *m);
+
+/* Greedy joint action from all observations (obs_all: N x obs_dim);
+ * actions[n] in 0..M. Returns 0 or -1 (error in nn_last_error()). */
+int dtomalb_model_act(dtomalb_model_t *m, const double *obs_all, int *actions);
+
+/* Multiply-accumulates of the forward pass that decides one task: one
+ * actor / Q-network for the decentralized algorithms, the whole centralized
+ * network (which decides a whole slot at once) for DQN-TOLB. */
+uint64_t dtomalb_model_decision_macs(const dtomalb_model_t *m);
+/* Parameters of the network used for one decision. */
+size_t dtomalb_model_decision_params(const dtomalb_model_t *m);
+
+/* Writes the model file (PATH.tmp, then renamed). 0 or -1 with err. */
+int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, size_t errlen);
+/* Reads a model file. NULL with a reason in err naming the file (missing,
+ * not a DTOMALB model, unknown algorithm, networks of the wrong shape). */
+dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen);
+#endif
