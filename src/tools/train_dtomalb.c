@@ -327,7 +327,8 @@ int main(int argc, char **argv)
               "%s episode %ld/%ld  reward %.4f  delay %.4f s  loss_actor %.4g  loss_critic %.4g  eps %.3f  "
               "%.1f ep/s\n",
               dtomalb_algo_name(algo), ep + 1, episodes, win_r / win, win_d / win,
-              win_l ? win_la / win_l : NAN, win_l ? win_lc / win_l : NAN, st.epsilon, (ep + 1) / el);
+              win_l && (algo == DTOMALB_ALGO_DTOMALB || algo == DTOMALB_ALGO_DTOMA) ? win_la / win_l : NAN,
+              win_l ? win_lc / win_l : NAN, st.epsilon, (ep + 1) / el);
       win_r = win_d = win_la = win_lc = 0;
       win = win_l = 0;
     }

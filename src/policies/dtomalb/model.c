@@ -219,7 +219,20 @@ static int attr_read_str(hid_t loc, const char *name, char *buf, size_t size)
     return -1;
   hid_t ft = H5Aget_type(a);
   int rc = -1;
-  if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+  if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
+    char *v = NULL;
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5Tget_cset(ft));
+    hid_t sp = H5Aget_space(a);
+    if (H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mt, &v) >= 0 && v) {
+      snprintf(buf, size, "%s", v);
+      H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
+      rc = 0;
+    }
+    H5Sclose(sp);
+    H5Tclose(mt);
+  } else if (H5Tget_class(ft) == H5T_STRING) {
     size_t len = H5Tget_size(ft);
     char *tmp = calloc(len + 1, 1);
     hid_t mt = H5Tcopy(H5T_C_S1);
@@ -372,13 +385,18 @@ static herr_t copy_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
   size_t sz = H5Tget_size(t);
   hssize_t np = H5Sget_simple_extent_npoints(sp);
   herr_t rc = -1;
-  void *buf = np >= 0 && !H5Tis_variable_str(t) ? calloc((size_t)(np > 0 ? np : 1), sz) : NULL;
+  /* variable-length strings (nn writes its names so) are read as char *
+   * and their memory given back with H5Dvlen_reclaim */
+  int vlen = H5Tis_variable_str(t) > 0;
+  void *buf = np >= 0 ? calloc((size_t)(np > 0 ? np : 1), vlen ? sizeof(char *) : sz) : NULL;
   if (buf && H5Aread(a, t, buf) >= 0) {
     hid_t b = H5Acreate2(dst, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
     if (b >= 0) {
       rc = H5Awrite(b, t, buf) >= 0 ? 0 : -1;
       H5Aclose(b);
     }
+    if (vlen)
+      H5Dvlen_reclaim(t, sp, H5P_DEFAULT, buf);
   }
   free(buf);
   H5Sclose(sp);
@@ -417,7 +435,7 @@ static nn_net_t *load_net(hid_t f, int k, const char *path, char *err, size_t er
     hid_t root = H5Gopen2(s, "/", H5P_DEFAULT);
     hsize_t idx = 0;
     copy_links_t c = {root, H5Pcreate(H5P_OBJECT_COPY), H5Pcreate(H5P_LINK_CREATE)};
-    ok = root >= 0 && H5Aiterate2(g, H5_INDEX_CRT_ORDER, H5_ITER_NATIVE, &idx, copy_attr_cb, &root) >= 0;
+    ok = root >= 0 && H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_attr_cb, &root) >= 0;
     idx = 0;
     ok = ok && H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_link_cb, &c) >= 0;
     H5Pclose(c.ocp);
