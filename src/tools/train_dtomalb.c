@@ -24,7 +24,7 @@ static void usage(FILE *f)
 {
   fprintf(f,
           "usage: mecsim-train-dtomalb --algo dtomalb|dtoma|dqn-tolb|idql-tolb [options]\n"
-          "       mecsim-train-dtomalb --eval-model MODEL.h5 [--eval-episodes K] [scenario options]\n"
+          "       mecsim-train-dtomalb --eval-model MODEL.h5 [--eval-episodes K] [scenario overrides]\n"
           "training:\n"
           "  --algo NAME          algorithm to train (required unless --eval-model)\n"
           "  --episodes E         training episodes (default 1500)\n"
@@ -199,7 +199,21 @@ int main(int argc, char **argv)
     return 2;
   }
 
+  char err[512];
+  dtomalb_model_t *eval_m = NULL;
   dtomalb_env_cfg_t cfg = dtomalb_env_cfg_default((int)n_md, (int)n_srv);
+  if (eval_model) {
+    eval_m = dtomalb_model_load(eval_model, err, sizeof err);
+    if (!eval_m) {
+      fprintf(stderr, "mecsim-train-dtomalb: %s\n", err);
+      return 1;
+    }
+    /* the scenario the model was trained in, scored with the default (or
+     * given) reward weights: a DTOMA model records w2 = 0 */
+    double w1 = cfg.w1, w2 = cfg.w2;
+    cfg = eval_m->env;
+    cfg.w1 = w1, cfg.w2 = w2;
+  }
 #define OV(opt, field, type) if (ov[opt].set) cfg.field = (type)ov[opt].v
   OV(OPT_STEPS, steps_per_episode, int);
   OV(OPT_SLOT, slot_s, double);
@@ -209,27 +223,16 @@ int main(int argc, char **argv)
   OV(OPT_LOCAL_QUEUE, local_queue, int);
   OV(OPT_SCENARIO_SEED, scenario_seed, uint64_t);
 #undef OV
-  char err[512];
   if (dtomalb_env_cfg_check(&cfg, err, sizeof err) < 0) {
     fprintf(stderr, "mecsim-train-dtomalb: %s\n", err);
+    dtomalb_model_free(eval_m);
     return 2;
   }
 
-  if (eval_model) {
-    dtomalb_model_t *m = dtomalb_model_load(eval_model, err, sizeof err);
-    if (!m) {
-      fprintf(stderr, "mecsim-train-dtomalb: %s\n", err);
-      return 1;
-    }
-    if (m->n_md != cfg.n_md || m->n_servers != cfg.n_servers) {
-      fprintf(stderr, "mecsim-train-dtomalb: model '%s' is for N=%d, M=%d; pass --n-md %d --n-servers %d\n",
-              eval_model, m->n_md, m->n_servers, m->n_md, m->n_servers);
-      dtomalb_model_free(m);
-      return 1;
-    }
-    int rc = evaluate_all(&cfg, m, m->algo, m->hidden, m->train_seed, (uint64_t)eval_seed,
+  if (eval_m) {
+    int rc = evaluate_all(&cfg, eval_m, eval_m->algo, eval_m->hidden, eval_m->train_seed, (uint64_t)eval_seed,
                           eval_episodes > 0 ? (int)eval_episodes : 20);
-    dtomalb_model_free(m);
+    dtomalb_model_free(eval_m);
     return rc < 0 ? 1 : 0;
   }
 
