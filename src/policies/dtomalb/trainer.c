@@ -340,8 +340,8 @@ int dtomalb_trainer_episode(dtomalb_trainer_t *t, dtomalb_episode_stats_t *st, c
     sum_r += info.mean_reward;
     sum_d += info.mean_delay_s;
     sum_v += info.load_var;
-    if (dtomalb_replay_size(t->replay) >= (size_t)t->h.warmup &&
-        dtomalb_replay_size(t->replay) >= 1 && t->steps % t->h.update_every == 0) {
+    /* warmup 0 still needs one stored transition, which is always there */
+    if (dtomalb_replay_size(t->replay) >= (size_t)t->h.warmup && t->steps % t->h.update_every == 0) {
       int rc;
       double la = 0, lc = 0;
       if (is_maddpg(t->algo))
