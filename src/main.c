@@ -1,2 +1,259 @@
-/* placeholder: the entry point is being written (see src/actors) */
-int main(void) { return 0; }
+/* main.c - the mecsim command line.
+ *
+ *   mecsim PLATFORM.xml DEPLOYMENT.xml [options] [--cfg=...] [--log=...]
+ *
+ * main only parses options, loads the platform and deployment, builds the
+ * world (src/actors/setup.c), runs the simulation and finalizes the trace.
+ * Exit codes: 0 success, 1 the run failed, 2 bad input. */
+#include "actors/setup.h"
+#include "actors/world.h"
+#include "model/scenario.h"
+#include "policies/policy.h"
+
+#include <simgrid/engine.h>
+#include <simgrid/version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xbt/log.h>
+
+XBT_LOG_NEW_CATEGORY(mecsim, "mecsim: MEC offloading simulator");
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+          "Usage: mecsim PLATFORM.xml DEPLOYMENT.xml [options]\n"
+          "\n"
+          "Simulates mobile devices offloading tasks to edge servers (SimGrid %d.%d).\n"
+          "\n"
+          "Options:\n"
+          "  --policy NAME        offloading policy (--list-policies); same as --set policy=NAME\n"
+          "  --policy-args ARGS   policy arguments \"key=value,...\"\n"
+          "  --seed N             run seed (default 1)\n"
+          "  --trace FILE         HDF5 trace (default mecsim-trace.h5); --no-trace for none\n"
+          "  --until T            stop at simulated time T seconds\n"
+          "  --set KEY=VALUE      set any scenario knob; also --KEY=VALUE or --KEY VALUE\n"
+          "  --quiet              no progress line\n"
+          "  --list-policies      list the policies and exit\n"
+          "  --list-knobs         list every scenario knob with unit and default, and exit\n"
+          "  --version            print versions and exit\n"
+          "  --help               this help\n"
+          "  --cfg=NAME:VALUE     SimGrid configuration (e.g. --cfg=network/model:LV08)\n"
+          "  --log=...            SimGrid logging (e.g. --log=mec_task.thres:debug)\n"
+          "\n"
+          "mecsim's SimGrid defaults (override with --cfg): network/model:CM02 and\n"
+          "network/crosstraffic:0 so transfers take size/bandwidth + latency exactly;\n"
+          "contexts/stack-size:64 (KiB) and contexts/guard-size:0 for 10^5 actors.\n"
+          "\n"
+          "Knob precedence: defaults < <prop>s of the base_station actor in the\n"
+          "deployment < the command line. See docs/usage.md and README.md.\n",
+          SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);
+}
+
+static void list_policies(void)
+{
+  for (size_t i = 0; i < mec_policy_count(); i++) {
+    const mec_policy_ops_t *p = mec_policy_at(i);
+    printf("%-18s %s\n", p->name, p->summary);
+  }
+}
+
+/* Joins argv into one string for the trace. */
+static char *join_args(int argc, char **argv)
+{
+  size_t len = 1;
+  for (int i = 0; i < argc; i++)
+    len += strlen(argv[i]) + 1;
+  char *s = malloc(len);
+  if (!s)
+    return NULL;
+  s[0] = '\0';
+  for (int i = 0; i < argc; i++) {
+    strcat(s, argv[i]);
+    if (i + 1 < argc)
+      strcat(s, " ");
+  }
+  return s;
+}
+
+static int bad_input(const char *fmt, const char *a, const char *b)
+{
+  fprintf(stderr, "mecsim: ");
+  fprintf(stderr, fmt, a, b);
+  fprintf(stderr, "\n");
+  return 2;
+}
+
+int main(int argc, char **argv)
+{
+  const char *positional[2] = {NULL, NULL};
+  int n_positional = 0;
+  char **overrides = calloc((size_t)argc * 2 + 4, sizeof *overrides);
+  int n_overrides = 0;
+  char **sg_argv = calloc((size_t)argc + 8, sizeof *sg_argv);
+  int sg_argc = 0;
+  int rc = 0;
+  char *command_line = join_args(argc, argv);
+  if (!overrides || !sg_argv || !command_line) {
+    fprintf(stderr, "mecsim: out of memory\n");
+    return 1;
+  }
+  /* SimGrid defaults first, so the user's --cfg wins. */
+  sg_argv[sg_argc++] = argv[0];
+  sg_argv[sg_argc++] = "--log=xbt_cfg.thres:warning";
+  sg_argv[sg_argc++] = "--cfg=network/model:CM02";
+  sg_argv[sg_argc++] = "--cfg=network/crosstraffic:0";
+  sg_argv[sg_argc++] = "--cfg=contexts/stack-size:64";
+  sg_argv[sg_argc++] = "--cfg=contexts/guard-size:0";
+
+  mec_scenario_t probe; /* checks command-line knobs before anything is loaded */
+  mec_scenario_defaults(&probe);
+  for (int i = 1; i < argc && rc == 0; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      goto done;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("mecsim %s (SimGrid %d.%d.%d)\n", MECSIM_VERSION, SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR,
+             SIMGRID_VERSION_PATCH);
+      goto done;
+    } else if (strcmp(a, "--list-policies") == 0) {
+      list_policies();
+      goto done;
+    } else if (strcmp(a, "--list-knobs") == 0) {
+      mec_scenario_print_help(stdout);
+      goto done;
+    } else if (strncmp(a, "--cfg=", 6) == 0 || strncmp(a, "--log=", 6) == 0) {
+      sg_argv[sg_argc++] = argv[i];
+    } else if (strcmp(a, "--quiet") == 0) {
+      overrides[n_overrides++] = strdup("quiet=1");
+    } else if (strcmp(a, "--no-trace") == 0) {
+      overrides[n_overrides++] = strdup("trace=");
+    } else if (strcmp(a, "--set") == 0) {
+      if (i + 1 >= argc) {
+        rc = bad_input("option '%s' needs KEY=VALUE%s", a, "");
+        break;
+      }
+      overrides[n_overrides++] = strdup(argv[++i]);
+    } else if (strncmp(a, "--", 2) == 0) {
+      /* --KEY=VALUE or --KEY VALUE for any knob; dashes in KEY mean underscores */
+      char key[128];
+      const char *eq = strchr(a, '=');
+      size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+      if (klen == 0 || klen >= sizeof key) {
+        rc = bad_input("unknown option '%s' (see --help)%s", a, "");
+        break;
+      }
+      memcpy(key, a + 2, klen);
+      key[klen] = '\0';
+      for (char *p = key; *p; p++)
+        if (*p == '-')
+          *p = '_';
+      if (!mec_scenario_find_knob(key)) {
+        rc = bad_input("unknown option '%s' (see --help, and --list-knobs for scenario knobs)%s", a, "");
+        break;
+      }
+      const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!value) {
+        rc = bad_input("option '%s' needs a value%s", a, "");
+        break;
+      }
+      char *kv = malloc(strlen(key) + strlen(value) + 2);
+      if (!kv) {
+        rc = bad_input("out of memory%s%s", "", "");
+        break;
+      }
+      sprintf(kv, "%s=%s", key, value);
+      overrides[n_overrides++] = kv;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      rc = bad_input("unknown option '%s' (see --help)%s", a, "");
+    } else if (n_positional < 2) {
+      positional[n_positional++] = a;
+    } else {
+      rc = bad_input("unexpected argument '%s': expected PLATFORM.xml DEPLOYMENT.xml%s", a, "");
+    }
+  }
+  for (int i = 0; rc == 0 && i < n_overrides; i++) {
+    char err[512];
+    if (mec_scenario_set_kv(&probe, overrides[i], err, sizeof err) != 0)
+      rc = bad_input("command line: %s%s", err, "");
+  }
+  if (rc == 0 && n_positional != 2) {
+    usage(stderr);
+    rc = 2;
+  }
+  for (int i = 0; rc == 0 && i < 2; i++)
+    if (access(positional[i], R_OK) != 0)
+      rc = bad_input("cannot read %s file '%s'", i == 0 ? "platform" : "deployment", positional[i]);
+  if (rc)
+    goto done;
+
+  simgrid_init(&sg_argc, sg_argv);
+  simgrid_load_platform(positional[0]);
+  simgrid_register_function("mobile_device", mec_mobile_device);
+  simgrid_register_function("edge_server", mec_edge_server);
+  simgrid_register_function("base_station", mec_base_station);
+  simgrid_load_deployment(positional[1]);
+
+  mec_world_t *w = calloc(1, sizeof *w);
+  if (!w) {
+    fprintf(stderr, "mecsim: out of memory\n");
+    rc = 1;
+    goto done;
+  }
+  mec_world = w;
+  mec_setup_input_t in = {positional[0], positional[1], (const char *const *)overrides, n_overrides, command_line};
+  char err[2048];
+  if (mec_setup(w, &in, err, sizeof err) != 0) {
+    fprintf(stderr, "mecsim: %s\n", err);
+    if (w->trace)
+      trace_close(w->trace, 0);
+    mec_world_free(w);
+    rc = 2;
+    goto done;
+  }
+  w->progress = !w->sc.quiet && isatty(STDERR_FILENO);
+  clock_gettime(CLOCK_MONOTONIC, &w->wall_start);
+  w->wall_last = w->wall_start;
+
+  if (w->sc.until > 0)
+    simgrid_run_until(w->sc.until);
+  else
+    simgrid_run();
+  mec_world_progress_final();
+
+  if (w->failed) {
+    fprintf(stderr, "mecsim: simulation failed: %s\n", w->error);
+    rc = 1;
+  }
+  if (w->trace) {
+    trace_set_attr_double(w->trace, "end_time_s", simgrid_get_clock());
+    trace_set_attr_int(w->trace, "tasks_done", (int64_t)w->tasks_done);
+    char terr[1024];
+    if (trace_close_msg(w->trace, rc == 0, terr, sizeof terr) != 0) {
+      fprintf(stderr, "mecsim: %s\n", terr);
+      rc = 1;
+    }
+  }
+  if (rc == 0) {
+    double n = (double)w->tasks_done;
+    printf("mecsim: %llu tasks in %.6g s simulated | mean delay %.6g s | mean MD energy %.6g J | deadline misses "
+           "%llu | policy %s, %llu decisions\n",
+           (unsigned long long)w->tasks_done, simgrid_get_clock(), n > 0 ? w->sum_delay / n : 0.0,
+           n > 0 ? w->sum_energy / n : 0.0, (unsigned long long)w->tasks_missed, w->policy->name,
+           (unsigned long long)w->decisions);
+    if (w->sc.trace[0])
+      printf("mecsim: trace written to %s (read it with: /usr/bin/python3 analysis/mecsim_trace.py %s)\n", w->sc.trace,
+             w->sc.trace);
+  }
+  mec_world_free(w);
+done:
+  for (int i = 0; i < n_overrides; i++)
+    free(overrides[i]);
+  free(command_line);
+  free(overrides);
+  free(sg_argv);
+  return rc;
+}

@@ -33,14 +33,14 @@ int mec_dist_parse(const char *text, mec_dist_t *out, char *err, size_t errlen)
     return 0;
   }
   strcpy(buf, text);
-  char *save = NULL;
-  char *name = strtok_r(buf, ":", &save);
+  char *rest = buf;
+  char *name = strsep(&rest, ":"); /* strsep, unlike strtok, keeps empty fields */
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     if (!name || strcmp(name, kinds[k].name) != 0)
       continue;
     int n = 0;
     char *tok;
-    while ((tok = strtok_r(NULL, ":", &save)) != NULL) {
+    while ((tok = strsep(&rest, ":")) != NULL) {
       if (n >= kinds[k].nparams || parse_num(tok, &p[n]) != 0) {
         snprintf(err, errlen, "'%s': %s takes %d numeric parameter(s)", text, kinds[k].name, kinds[k].nparams);
         return -1;

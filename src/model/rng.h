@@ -2,8 +2,9 @@
  *
  * Every actor (and every purpose inside an actor) draws from its own stream,
  * derived from the run seed and a (kind, index) pair, so adding a device does
- * not change the draws of the others. Streams are GSL taus2 generators:
- * 24 bytes of state, which matters at 10^5 devices (mt19937 keeps 5 KB). */
+ * not change the draws of the others. Streams are xoshiro256++ generators
+ * wrapped as a GSL rng type (mec_rng_type): 32 bytes of state, a full 64-bit
+ * seed, so 10^5 streams neither collide nor cost much memory. */
 #ifndef MECSIM_RNG_H
 #define MECSIM_RNG_H
 #include <gsl/gsl_rng.h>
@@ -21,8 +22,10 @@ typedef enum {
 /* SplitMix64 step: a well-mixed 64-bit function of x. */
 uint64_t mec_splitmix64(uint64_t x);
 
-/* Seed of stream (kind, index) for a run seed. Never returns 0 (taus2 treats
- * seed 0 as its default seed). */
+/* GSL generator type used for every stream. */
+extern const gsl_rng_type *mec_rng_type;
+
+/* 64-bit seed of stream (kind, index) for a run seed. Never returns 0. */
 uint64_t mec_stream_seed(uint64_t run_seed, mec_stream_kind_t kind, uint64_t index);
 
 /* New GSL generator for stream (kind, index); free with gsl_rng_free. NULL on

@@ -18,6 +18,11 @@ extern const mec_policy_ops_t mec_policy_least_loaded;
 extern const mec_policy_ops_t mec_policy_round_robin;
 /* Paper policies: one extern per policy here, e.g.
  * extern const mec_policy_ops_t mec_policy_tpos_cai; */
+extern const mec_policy_ops_t mec_policy_tpos_cai;
+extern const mec_policy_ops_t mec_policy_tpos_uai;
+extern const mec_policy_ops_t mec_policy_tpos_gtpos;
+extern const mec_policy_ops_t mec_policy_tpos_full_offload;
+extern const mec_policy_ops_t mec_policy_tpos_local;
 
 static const mec_policy_ops_t *const registry[] = {
     &mec_policy_local,
@@ -26,7 +31,11 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_greedy,
     &mec_policy_least_loaded,
     &mec_policy_round_robin,
-    /* &mec_policy_tpos_cai, */
+    &mec_policy_tpos_cai,
+    &mec_policy_tpos_uai,
+    &mec_policy_tpos_gtpos,
+    &mec_policy_tpos_full_offload,
+    &mec_policy_tpos_local,
     NULL,
 };
 

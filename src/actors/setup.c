@@ -1,0 +1,555 @@
+/* setup.c - builds the world from the loaded platform and deployment.
+ *
+ * Runs in main after simgrid_load_deployment and before simgrid_run: the
+ * deployed actors exist (not started), so their functions, hosts and
+ * properties can be read and checked here, and every input error is reported
+ * before the first simulated second, naming the file and element at fault. */
+#include "actors/setup.h"
+#include "actors/world.h"
+#include "model/radio.h"
+#include "model/rng.h"
+
+#include <errno.h>
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
+#include <simgrid/version.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xbt/dict.h>
+#include <xbt/dynar.h>
+
+typedef struct setup_ctx {
+  const mec_setup_input_t *in;
+  char *err;
+  size_t errlen;
+} setup_ctx_t;
+
+static int fail(setup_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(setup_ctx_t *c, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->err, c->errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int parse_positive(const char *text, double *v, int allow_zero)
+{
+  char *end;
+  errno = 0;
+  *v = strtod(text, &end);
+  return (text[0] && *end == '\0' && !errno && isfinite(*v) && (allow_zero ? *v >= 0 : *v > 0)) ? 0 : -1;
+}
+
+static int dnn_kind(const char *name)
+{
+  static const char *const names[] = {"alexnet", "vgg13", "vgg16", "lenet"};
+  if (strcmp(name, "none") == 0)
+    return MEC_DNN_NONE;
+  for (int k = 0; k < MEC_DNN_COUNT; k++)
+    if (strcmp(name, names[k]) == 0)
+      return k;
+  return -2;
+}
+
+/* Per-MD settings a host or actor <prop> may carry. */
+typedef struct md_props {
+  double distance, tx_power, kappa;
+  int dnn;
+} md_props_t;
+
+static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, const char *value, md_props_t *p)
+{
+  double v;
+  if (strcmp(key, "distance") == 0 || strcmp(key, "tx_power") == 0 || strcmp(key, "kappa") == 0) {
+    if (parse_positive(value, &v, strcmp(key, "kappa") == 0) != 0)
+      return fail(c, "%s: property '%s' = '%s': expected a %s number (%s)", where, key, value,
+                  strcmp(key, "kappa") == 0 ? "non-negative" : "positive",
+                  strcmp(key, "distance") == 0 ? "m" : strcmp(key, "tx_power") == 0 ? "W" : "J/(cycle Hz^2)");
+    if (key[0] == 'd')
+      p->distance = v;
+    else if (key[0] == 't')
+      p->tx_power = v;
+    else
+      p->kappa = v;
+    return 0;
+  }
+  if (strcmp(key, "dnn") == 0) {
+    int k = dnn_kind(value);
+    if (k == -2)
+      return fail(c, "%s: property 'dnn' = '%s': expected none, alexnet, vgg13, vgg16 or lenet", where, value);
+    p->dnn = k;
+    return 0;
+  }
+  return -2; /* not an MD property */
+}
+
+/* Host properties that are not ours are allowed (platforms carry others);
+ * actor properties must all be known, to catch typos. */
+static int read_md_props(setup_ctx_t *c, sg_actor_t a, md_props_t *p)
+{
+  char where[512];
+  sg_host_t h = sg_actor_get_host(a);
+  snprintf(where, sizeof where, "platform %s: host '%s'", c->in->platform_path, sg_host_get_name(h));
+  xbt_dict_t props = sg_host_get_properties(h);
+  xbt_dict_cursor_t cur = NULL;
+  char *key, *value;
+  int rc = 0;
+  xbt_dict_foreach (props, cur, key, value) {
+    if (rc == 0 && apply_md_prop(c, where, key, value, p) == -1)
+      rc = -1;
+  }
+  xbt_dict_free(&props);
+  if (rc)
+    return rc;
+  snprintf(where, sizeof where, "deployment %s: actor 'mobile_device' on host '%s'", c->in->deployment_path,
+           sg_host_get_name(h));
+  props = sg_actor_get_properties(a);
+  cur = NULL;
+  xbt_dict_foreach (props, cur, key, value) {
+    if (rc == 0) {
+      int r = apply_md_prop(c, where, key, value, p);
+      if (r == -2)
+        rc = fail(c, "%s: unknown property '%s' (expected distance, tx_power, kappa, dnn)", where, key);
+      else if (r)
+        rc = -1;
+    }
+  }
+  xbt_dict_free(&props);
+  return rc;
+}
+
+static int find_radio_link(setup_ctx_t *c, sg_host_t h, sg_link_t *out)
+{
+  xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
+  sg_host_get_route(h, h, links);
+  int n = (int)xbt_dynar_length(links);
+  if (n == 1)
+    *out = xbt_dynar_get_as(links, 0, sg_link_t);
+  xbt_dynar_free(&links);
+  if (n != 1)
+    return fail(c,
+                "platform %s: host '%s' runs a mobile_device but has %s radio link: the route from an MD host to "
+                "itself must be exactly one link, its radio link (e.g. <cluster ... loopback_bw=\"1MBps\" "
+                "loopback_lat=\"0\">, or <route src=\"%s\" dst=\"%s\"> with one <link_ctn>)",
+                c->in->platform_path, sg_host_get_name(h), n == 0 ? "no" : "more than one", sg_host_get_name(h),
+                sg_host_get_name(h));
+  return 0;
+}
+
+/* Bottleneck rate (bit/s) and total latency (s) of the route a -> b. */
+static void route_figures(sg_host_t a, sg_host_t b, double *bps, double *lat)
+{
+  xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
+  sg_host_get_route(a, b, links);
+  unsigned i;
+  sg_link_t l;
+  double bw = INFINITY, la = 0;
+  xbt_dynar_foreach (links, i, l) {
+    double lb = sg_link_get_bandwidth(l) * 8.0;
+    if (lb < bw)
+      bw = lb;
+    la += sg_link_get_latency(l);
+  }
+  xbt_dynar_free(&links);
+  if (*bps > bw)
+    *bps = bw;
+  *lat += la;
+}
+
+static int read_replay(setup_ctx_t *c, mec_world_t *w)
+{
+  const char *path = w->sc.task_file;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return fail(c, "task file '%s': %s", path, strerror(errno));
+  size_t cap = 1024, n = 0;
+  mec_replay_row_t *rows = malloc(cap * sizeof *rows);
+  char line[1024];
+  int lineno = 0, rc = 0;
+  while (rows && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p == '#' || *p == '\n' || *p == '\0' || (lineno == 1 && strncmp(p, "md", 2) == 0))
+      continue; /* comment, blank line or header */
+    mec_replay_row_t r;
+    char extra;
+    int got = sscanf(p, "%d,%lf,%lf,%lf,%lf,%lf %c", &r.md, &r.arrival, &r.input_bits, &r.cycles, &r.output_bits,
+                     &r.deadline, &extra);
+    if (got != 6 || r.md < 0 || r.md >= w->n_md || r.arrival < 0 || r.input_bits < 0 || r.cycles < 0 ||
+        r.output_bits < 0 || r.deadline < 0) {
+      rc = fail(c,
+                "task file '%s' line %d: expected md,arrival_s,input_bits,cycles,output_bits,deadline_s with md in "
+                "0..%d and non-negative numbers",
+                path, lineno, w->n_md - 1);
+      break;
+    }
+    if (n == cap) {
+      cap *= 2;
+      mec_replay_row_t *g = realloc(rows, cap * sizeof *rows);
+      if (!g) {
+        free(rows);
+        rows = NULL;
+        break;
+      }
+      rows = g;
+    }
+    rows[n++] = r;
+  }
+  fclose(f);
+  if (!rows)
+    return fail(c, "task file '%s': out of memory", path);
+  if (rc) {
+    free(rows);
+    return rc;
+  }
+  /* stable order by (md, arrival): each MD replays its own rows in time order */
+  for (size_t i = 1; i < n; i++) {
+    mec_replay_row_t x = rows[i];
+    size_t j = i;
+    while (j > 0 && (rows[j - 1].md > x.md || (rows[j - 1].md == x.md && rows[j - 1].arrival > x.arrival))) {
+      rows[j] = rows[j - 1];
+      j--;
+    }
+    rows[j] = x;
+  }
+  w->replay = rows;
+  w->replay_count = n;
+  for (size_t i = 0; i < n; i++) {
+    mec_md_state_t *m = &w->md[rows[i].md];
+    if (m->file_count == 0)
+      m->file_first = i;
+    m->file_count++;
+  }
+  w->tasks_expected = n;
+  return 0;
+}
+
+static char *read_file(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
+  if (buf) {
+    size_t got = fread(buf, 1, (size_t)size, f);
+    buf[got] = '\0';
+  }
+  fclose(f);
+  return buf;
+}
+
+static int write_attributes(setup_ctx_t *c, mec_world_t *w)
+{
+  trace_t *t = w->trace;
+  char *dump = mec_scenario_dump(&w->sc);
+  char *platform = read_file(c->in->platform_path);
+  char *deployment = read_file(c->in->deployment_path);
+  char simgrid_version[64];
+  snprintf(simgrid_version, sizeof simgrid_version, "%d.%d.%d", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR,
+           SIMGRID_VERSION_PATCH);
+  int rc = 0;
+  rc |= trace_set_attr_string(t, "configuration", dump ? dump : "");
+  rc |= trace_set_attr_string(t, "platform_file", c->in->platform_path);
+  rc |= trace_set_attr_string(t, "deployment_file", c->in->deployment_path);
+  rc |= trace_set_attr_string(t, "platform_xml", platform ? platform : "");
+  rc |= trace_set_attr_string(t, "deployment_xml", deployment ? deployment : "");
+  rc |= trace_set_attr_string(t, "command_line", c->in->command_line);
+  rc |= trace_set_attr_string(t, "simgrid_version", simgrid_version);
+  rc |= trace_set_attr_string(t, "policy", w->policy->name);
+  rc |= trace_set_attr_int(t, "seed", (int64_t)w->sc.seed);
+  rc |= trace_set_attr_int(t, "n_md", w->n_md);
+  rc |= trace_set_attr_int(t, "n_servers", w->n_servers);
+  rc |= trace_set_attr_string(t, "units",
+                              "SI: time s, data bit, work CPU cycle (1 cycle = 1 SimGrid flop), speed cycle/s, "
+                              "rate bit/s, energy J, power W");
+  for (const mec_knob_t *k = mec_scenario_knobs(); k->name; k++) {
+    char val[MEC_STR + 64], name[96];
+    mec_scenario_get(&w->sc, k, val, sizeof val);
+    snprintf(name, sizeof name, "cfg.%s", k->name);
+    rc |= trace_set_attr_string(t, name, val);
+  }
+  free(dump);
+  free(platform);
+  free(deployment);
+  if (rc)
+    return fail(c, "trace '%s': cannot write attributes: %s", w->sc.trace, trace_error(t));
+  return 0;
+}
+
+int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
+{
+  setup_ctx_t c = {in, err, errlen};
+  mec_scenario_defaults(&w->sc);
+
+  /* 1. Classify the deployed actors. */
+  size_t n_actors = sg_actor_count();
+  sg_actor_t *actors = sg_actor_list();
+  sg_actor_t bs_actor = NULL;
+  int n_md = 0, n_srv = 0;
+  for (size_t i = 0; i < n_actors; i++) {
+    const char *name = sg_actor_get_name(actors[i]);
+    if (strcmp(name, "mobile_device") == 0)
+      n_md++;
+    else if (strcmp(name, "edge_server") == 0)
+      n_srv++;
+    else if (strcmp(name, "base_station") == 0) {
+      if (bs_actor) {
+        free(actors);
+        return fail(&c, "deployment %s: more than one base_station actor (hosts '%s' and '%s'); mecsim models one cell",
+                    in->deployment_path, sg_host_get_name(sg_actor_get_host(bs_actor)),
+                    sg_host_get_name(sg_actor_get_host(actors[i])));
+      }
+      bs_actor = actors[i];
+    }
+  }
+  if (!bs_actor || n_md == 0) {
+    free(actors);
+    return fail(&c, "deployment %s: needs one base_station actor and at least one mobile_device (found %d and %d)",
+                in->deployment_path, bs_actor ? 1 : 0, n_md);
+  }
+
+  /* 2. Scenario knobs: defaults < base_station <prop>s < command line. */
+  xbt_dict_t props = sg_actor_get_properties(bs_actor);
+  xbt_dict_cursor_t cur = NULL;
+  char *key, *value;
+  int rc = 0;
+  xbt_dict_foreach (props, cur, key, value) {
+    char kerr[512];
+    if (rc == 0 && mec_scenario_set(&w->sc, key, value, kerr, sizeof kerr) != 0)
+      rc = fail(&c, "deployment %s: actor 'base_station': <prop id=\"%s\">: %s", in->deployment_path, key, kerr);
+  }
+  xbt_dict_free(&props);
+  for (int i = 0; rc == 0 && i < in->n_overrides; i++) {
+    char kerr[512];
+    if (mec_scenario_set_kv(&w->sc, in->overrides[i], kerr, sizeof kerr) != 0)
+      rc = fail(&c, "command line: %s", kerr);
+  }
+  if (rc == 0) {
+    char kerr[512];
+    if (mec_scenario_validate(&w->sc, kerr, sizeof kerr) != 0)
+      rc = fail(&c, "scenario: %s", kerr);
+  }
+  if (rc) {
+    free(actors);
+    return rc;
+  }
+  const mec_scenario_t *sc = &w->sc;
+
+  /* 3. Hosts, servers and devices. */
+  w->bs = sg_actor_get_host(bs_actor);
+  w->n_md = n_md;
+  w->n_servers = n_srv;
+  w->md = calloc((size_t)n_md, sizeof *w->md);
+  w->md_info = calloc((size_t)n_md, sizeof *w->md_info);
+  w->srv = calloc((size_t)(n_srv ? n_srv : 1), sizeof *w->srv);
+  w->srv_info = calloc((size_t)(n_srv ? n_srv : 1), sizeof *w->srv_info);
+  if (!w->md || !w->md_info || !w->srv || !w->srv_info) {
+    free(actors);
+    return fail(&c, "out of memory for %d devices", n_md);
+  }
+  double noise = mec_dbm_to_w(sc->noise_dbm_hz);
+  double g0 = pow(10.0, sc->path_gain_db / 10.0);
+  int md_i = 0, srv_seen = 0;
+  for (size_t a = 0; a < n_actors && rc == 0; a++) {
+    const char *name = sg_actor_get_name(actors[a]);
+    sg_host_t h = sg_actor_get_host(actors[a]);
+    if (strcmp(name, "edge_server") == 0) {
+      int id = srv_seen + 1;
+      xbt_dict_t sp = sg_actor_get_properties(actors[a]);
+      xbt_dict_cursor_t sc_cur = NULL;
+      xbt_dict_foreach (sp, sc_cur, key, value) {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (rc)
+          continue;
+        if (strcmp(key, "id") != 0)
+          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (expected id)",
+                    in->deployment_path, sg_host_get_name(h), key);
+        else if (!value[0] || *end || v < 1 || v > n_srv)
+          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'id' = '%s': expected 1..%d",
+                    in->deployment_path, sg_host_get_name(h), value, n_srv);
+        else
+          id = (int)v;
+      }
+      xbt_dict_free(&sp);
+      srv_seen++;
+      if (rc)
+        break;
+      mec_server_state_t *st = &w->srv[id - 1];
+      if (st->host) {
+        rc = fail(&c, "deployment %s: two edge_server actors have id %d (hosts '%s' and '%s')", in->deployment_path, id,
+                  sg_host_get_name(st->host), sg_host_get_name(h));
+        break;
+      }
+      st->host = h;
+      st->cores = sg_host_core_count(h);
+      sg_actor_set_data(actors[a], (void *)(intptr_t)id);
+    } else if (strcmp(name, "mobile_device") == 0) {
+      mec_md_state_t *m = &w->md[md_i];
+      md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn)};
+      if (strcmp(sc->dnn, "mix") == 0)
+        p.dnn = md_i % MEC_DNN_COUNT;
+      if (read_md_props(&c, actors[a], &p) != 0) {
+        rc = -1;
+        break;
+      }
+      m->host = h;
+      if (find_radio_link(&c, h, &m->radio) != 0) {
+        rc = -1;
+        break;
+      }
+      for (int j = 0; j < md_i; j++)
+        if (w->md[j].host == h) {
+          rc = fail(&c, "deployment %s: two mobile_device actors on host '%s' (one radio per device)",
+                    in->deployment_path, sg_host_get_name(h));
+          break;
+        }
+      if (rc)
+        break;
+      m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)md_i);
+      m->fading = mec_rng_new(sc->seed, MEC_STREAM_FADING, (uint64_t)md_i);
+      if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
+        gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)md_i);
+        double r0 = sc->min_distance, r1 = sc->cell_radius;
+        p.distance = sqrt(r0 * r0 + gsl_rng_uniform(place) * (r1 * r1 - r0 * r0));
+        gsl_rng_free(place);
+      }
+      m->path_gain = mec_path_gain(g0, sc->l0, p.distance, sc->path_loss_exp);
+      m->fading_slot = -1;
+      m->dnn = p.dnn;
+      char mb[64];
+      snprintf(mb, sizeof mb, "radio:%d", md_i);
+      m->radio_mb = sg_mailbox_by_name(mb);
+      m->radio_free = sg_sem_init(1);
+      mec_md_info_t *info = &w->md_info[md_i];
+      info->cpu_hz = sg_host_get_speed(h);
+      info->tx_power_w = p.tx_power;
+      info->kappa = p.kappa;
+      info->distance_m = p.distance;
+      info->gain = m->path_gain;
+      md_i++;
+      sg_actor_set_data(actors[a], (void *)(intptr_t)md_i);
+    }
+  }
+  free(actors);
+  if (rc)
+    return rc;
+  if (strcmp(sc->forward, "via-first") == 0 && n_srv > 0 && !w->srv[0].host)
+    return fail(&c, "deployment %s: no edge_server with id 1 (forward=via-first sends every task through server 1)",
+                in->deployment_path);
+
+  /* 4. What policies see. */
+  w->sys.n_md = n_md;
+  w->sys.n_servers = n_srv;
+  w->sys.md = w->md_info;
+  w->sys.server = w->srv_info;
+  w->sys.slot_s = strcmp(sc->arrivals, "slotted") == 0 || strcmp(sc->decide, "per-slot") == 0 ? sc->slot : 0;
+  w->sys.bandwidth_hz = sc->bandwidth;
+  w->sys.noise_w_per_hz = noise;
+  w->sys.bs_tx_power_w = sc->bs_tx_power;
+  w->sys.seed = sc->seed;
+  for (int i = 0; i < n_md; i++) {
+    w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
+    w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
+  }
+  for (int s = 0; s < n_srv; s++) {
+    mec_server_state_t *st = &w->srv[s];
+    mec_server_info_t *info = &w->srv_info[s];
+    st->path[0] = w->bs;
+    if (strcmp(sc->forward, "via-first") == 0 && s > 0) {
+      st->path[1] = w->srv[0].host;
+      st->path[2] = st->host;
+      st->path_len = 3;
+    } else {
+      st->path[1] = st->host;
+      st->path_len = 2;
+    }
+    if (st->host == w->bs) /* server co-located with the BS: no fiber */
+      st->path_len = 1;
+    info->cpu_hz = sg_host_get_speed(st->host);
+    info->cores = st->cores;
+    info->hops = st->path_len - 1;
+    info->fiber_bps = INFINITY;
+    info->fiber_latency_s = 0;
+    for (int h = 0; h + 1 < st->path_len; h++)
+      route_figures(st->path[h], st->path[h + 1], &info->fiber_bps, &info->fiber_latency_s);
+    if (info->hops == 0)
+      info->fiber_bps = 0;
+    st->pending = sg_sem_init(0);
+    st->running = calloc((size_t)st->cores, sizeof *st->running);
+    if (!st->running)
+      return fail(&c, "out of memory");
+  }
+  w->requests_pending = sg_sem_init(0);
+  w->tasks_expected = (uint64_t)n_md * (uint64_t)sc->tasks_per_md;
+  if (strcmp(sc->arrivals, "file") == 0 && read_replay(&c, w) != 0)
+    return -1;
+
+  /* 5. The policy. */
+  w->policy = mec_policy_find(sc->policy);
+  if (!w->policy) {
+    char names[2048];
+    mec_policy_names(names, sizeof names);
+    return fail(&c, "unknown policy '%s'; valid policies: %s", sc->policy, names);
+  }
+  if (n_srv == 0 && strcmp(w->policy->name, "local") != 0)
+    fprintf(stderr, "mecsim: warning: the deployment has no edge_server; only local execution is possible\n");
+  mec_policy_cfg_t pcfg = {sc->seed, sc->policy_args, sc->model[0] ? sc->model : NULL};
+  if (w->policy->init(&w->policy_state, &pcfg, &w->sys) != 0)
+    return fail(&c, "policy '%s': %s", w->policy->name, mec_policy_error());
+
+  /* 6. The trace, last: nothing can fail after it is created but the run. */
+  if (sc->trace[0]) {
+    char terr[1024];
+    w->trace = trace_open(sc->trace, 0, terr, sizeof terr);
+    if (!w->trace)
+      return fail(&c, "%s", terr);
+    if (write_attributes(&c, w) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+void mec_world_free(mec_world_t *w)
+{
+  if (!w)
+    return;
+  if (w->policy && w->policy->destroy && w->policy_state)
+    w->policy->destroy(w->policy_state);
+  for (int i = 0; w->md && i < w->n_md; i++) {
+    if (w->md[i].workload)
+      gsl_rng_free(w->md[i].workload);
+    if (w->md[i].fading)
+      gsl_rng_free(w->md[i].fading);
+    if (w->md[i].radio_free)
+      sg_sem_destroy(w->md[i].radio_free);
+  }
+  for (int s = 0; w->srv && s < w->n_servers; s++) {
+    free(w->srv[s].running);
+    if (w->srv[s].pending)
+      sg_sem_destroy(w->srv[s].pending);
+  }
+  if (w->requests_pending)
+    sg_sem_destroy(w->requests_pending);
+  free(w->md);
+  free(w->md_info);
+  free(w->srv);
+  free(w->srv_info);
+  free(w->replay);
+  free(w->batch);
+  free(w);
+}

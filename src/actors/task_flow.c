@@ -1,0 +1,166 @@
+/* task_flow.c - the life of one task, as one actor that follows it:
+ *
+ *   decision -> local part on the MD -> radio upload -> BS -> fiber hops to
+ *   server m -> FCFS queue -> execution -> fiber back -> radio download.
+ *
+ * Every delay is a SimGrid activity (execution, communication) or a wait on
+ * another actor; nothing sleeps for a computed delay. The actor moves with
+ * the data (sg_actor_set_host), so each phase runs where it happens. */
+#include "actors/world.h"
+#include "model/radio.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xbt/log.h>
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_task, mecsim, "task life cycle");
+
+/* One transfer over MD i's radio link at `rate_bps`. The MD's radio sends one
+ * transfer at a time (others wait for it, in FIFO order of the semaphore).
+ * Both ends of the communication are on the MD host, so it crosses only the
+ * MD's radio link (its loopback link), whose bandwidth the radio model sets:
+ * no constraint is shared between devices (see docs/model.md for why).
+ * Returns the time the transmission started; the caller reads the end. */
+static double radio_transfer(mec_md_state_t *m, mec_task_ctx_t *ctx, double bits, double rate_bps)
+{
+  sg_sem_acquire(m->radio_free);
+  double start = simgrid_get_clock();
+  sg_link_set_bandwidth(m->radio, rate_bps / 8.0);
+  long bytes = (long)llround(bits / 8.0);
+  sg_comm_t c = sg_mailbox_put_async(m->radio_mb, ctx, bytes);
+  sg_mailbox_get(m->radio_mb);
+  sg_comm_wait(c);
+  sg_sem_release(m->radio_free);
+  return start;
+}
+
+/* Fiber hops along `path` (forward) or back (reverse). */
+static void fiber(const mec_server_state_t *st, double bits, int reverse)
+{
+  for (int h = 0; h + 1 < st->path_len; h++) {
+    int a = reverse ? st->path_len - 1 - h : h;
+    int b = reverse ? a - 1 : a + 1;
+    sg_host_sendto(st->path[a], st->path[b], bits / 8.0);
+  }
+}
+
+static void free_ctx(int killed, void *data)
+{
+  (void)killed;
+  mec_task_ctx_t *ctx = data;
+  sg_sem_destroy(ctx->wake);
+  free(ctx);
+}
+
+static void init_record(mec_task_ctx_t *ctx)
+{
+  trace_task_rec_t *r = &ctx->rec;
+  const mec_task_t *t = &ctx->task;
+  r->id = t->id;
+  r->md = t->md;
+  r->dnn = t->dnn;
+  r->arrival = t->arrival;
+  r->input_bits = t->input_bits;
+  r->cycles = t->cycles;
+  r->output_bits = t->output_bits;
+  r->deadline = t->deadline;
+  r->decide_start = r->decide_end = r->local_start = r->local_end = NAN;
+  r->up_start = r->up_end = r->fwd_start = r->fwd_end = r->queue_enter = NAN;
+  r->exec_start = r->exec_end = r->down_start = r->down_end = r->done = NAN;
+  r->up_rate_bps = NAN;
+}
+
+static void obtain_decision(mec_task_ctx_t *ctx)
+{
+  mec_world_t *w = mec_world;
+  mec_md_state_t *m = &w->md[ctx->task.md];
+  ctx->rec.decide_start = simgrid_get_clock();
+  if (strcmp(w->sc.decide_on, "md") == 0) {
+    mec_world_decide(&ctx, 1, 1);
+    return;
+  }
+  if (w->sc.ctrl_bits > 0)
+    radio_transfer(m, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0));
+  mec_fifo_push(&w->requests, ctx);
+  if (strcmp(w->sc.decide, "per-task") == 0)
+    sg_sem_release(w->requests_pending);
+  sg_sem_acquire(ctx->wake);
+  if (w->sc.ctrl_bits > 0)
+    radio_transfer(m, ctx, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0));
+  ctx->rec.decide_end = simgrid_get_clock();
+}
+
+void mec_task_flow(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  mec_world_t *w = mec_world;
+  mec_task_ctx_t *ctx = sg_actor_self_get_data();
+  sg_actor_on_exit(free_ctx, ctx);
+  ctx->wake = sg_sem_init(0);
+  int i = ctx->task.md;
+  mec_md_state_t *m = &w->md[i];
+  trace_task_rec_t *r = &ctx->rec;
+  init_record(ctx);
+
+  obtain_decision(ctx);
+  if (w->failed)
+    return;
+  const mec_decision_t *d = &ctx->decision;
+  r->target = d->target;
+  r->partition = d->partition;
+  r->slot = d->slot;
+  r->price = d->price;
+
+  double local_cycles = d->target == 0 ? ctx->task.cycles : 0;
+  ctx->server_cycles = ctx->task.cycles - local_cycles;
+  ctx->upload_bits = ctx->task.input_bits;
+  if (local_cycles > 0) {
+    r->local_start = simgrid_get_clock();
+    sg_actor_execute(local_cycles);
+    r->local_end = simgrid_get_clock();
+    r->local_cycles = local_cycles;
+    r->energy_local_j = mec_local_energy_j(w->md_info[i].kappa, w->md_info[i].cpu_hz, local_cycles);
+  }
+
+  if (d->target > 0) {
+    mec_server_state_t *st = &w->srv[d->target - 1];
+    double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[i].tx_power_w;
+    r->up_rate_bps = mec_world_up_rate(i, d->bw_share, d->tx_power_w);
+    if (r->up_rate_bps <= 0) {
+      mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
+      return;
+    }
+    r->up_start = radio_transfer(m, ctx, ctx->upload_bits, r->up_rate_bps);
+    r->up_end = simgrid_get_clock();
+    r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
+
+    sg_actor_set_host(sg_actor_self(), w->bs);
+    r->fwd_start = simgrid_get_clock();
+    fiber(st, ctx->upload_bits, 0);
+    r->fwd_end = simgrid_get_clock();
+
+    sg_actor_set_host(sg_actor_self(), st->host);
+    r->queue_enter = simgrid_get_clock();
+    mec_fifo_push(&st->queue, ctx);
+    st->queued_cycles += ctx->server_cycles;
+    sg_sem_release(st->pending);
+    sg_sem_acquire(ctx->wake);
+
+    r->down_start = simgrid_get_clock();
+    fiber(st, ctx->task.output_bits, 1);
+    sg_actor_set_host(sg_actor_self(), m->host);
+    if (ctx->task.output_bits > 0)
+      radio_transfer(m, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share));
+    r->down_end = simgrid_get_clock();
+  }
+  mec_world_task_done(ctx);
+}

@@ -1,0 +1,222 @@
+/* world.c - services the actors share: FIFOs, the policy call with its
+ * compute charged in simulated time, the radio rates, task completion. */
+#include "actors/world.h"
+#include "model/radio.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/exec.h>
+#include <simgrid/host.h>
+#include <simgrid/semaphore.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xbt/log.h>
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_world, mecsim, "shared simulation state");
+
+mec_world_t *mec_world = NULL;
+
+void mec_fifo_push(mec_task_fifo_t *q, mec_task_ctx_t *t)
+{
+  t->next = NULL;
+  if (q->tail)
+    q->tail->next = t;
+  else
+    q->head = t;
+  q->tail = t;
+  q->length++;
+}
+
+mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q)
+{
+  mec_task_ctx_t *t = q->head;
+  if (t) {
+    q->head = t->next;
+    if (!q->head)
+      q->tail = NULL;
+    q->length--;
+    t->next = NULL;
+  }
+  return t;
+}
+
+void mec_world_fail(const char *fmt, ...)
+{
+  mec_world_t *w = mec_world;
+  if (w->failed)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(w->error, sizeof w->error, fmt, ap);
+  va_end(ap);
+  w->failed = 1;
+  XBT_ERROR("%s", w->error);
+  sg_actor_kill_all(); /* every other actor; the caller then returns */
+}
+
+/* Fading is redrawn once per slot (block fading), from the MD's own stream. */
+static double current_gain(int i)
+{
+  mec_world_t *w = mec_world;
+  mec_md_state_t *m = &w->md[i];
+  if (strcmp(w->sc.fading, "rayleigh") != 0)
+    return m->path_gain;
+  long slot = (long)floor(simgrid_get_clock() / w->sc.slot);
+  if (slot != m->fading_slot) {
+    m->fading_slot = slot;
+    w->md_info[i].gain = m->path_gain * mec_rayleigh_power(m->fading);
+  }
+  return w->md_info[i].gain;
+}
+
+static double share_bandwidth(double bw_share)
+{
+  mec_world_t *w = mec_world;
+  if (bw_share > 0)
+    return bw_share * w->sc.bandwidth;
+  int n = w->sc.share_users > 0 ? w->sc.share_users : w->n_md;
+  return w->sc.bandwidth / n;
+}
+
+double mec_world_up_rate(int md, double bw_share, double tx_power_w)
+{
+  mec_world_t *w = mec_world;
+  double p = tx_power_w > 0 ? tx_power_w : w->md_info[md].tx_power_w;
+  return mec_shannon_bps(share_bandwidth(bw_share), p, current_gain(md), w->sys.noise_w_per_hz);
+}
+
+double mec_world_down_rate(int md, double bw_share)
+{
+  mec_world_t *w = mec_world;
+  return mec_shannon_bps(share_bandwidth(bw_share), w->sc.bs_tx_power, current_gain(md), w->sys.noise_w_per_hz);
+}
+
+void mec_world_refresh(void)
+{
+  mec_world_t *w = mec_world;
+  w->sys.now = simgrid_get_clock();
+  for (int s = 0; s < w->n_servers; s++) {
+    mec_server_state_t *st = &w->srv[s];
+    mec_server_info_t *in = &w->srv_info[s];
+    double backlog = st->queued_cycles;
+    for (int c = 0; c < st->cores; c++)
+      if (st->running[c])
+        backlog += sg_exec_get_remaining(st->running[c]);
+    in->queued = (int)st->queue.length;
+    in->in_service = st->in_service;
+    in->backlog_cycles = backlog;
+    in->load_factor = backlog / in->cpu_hz;
+  }
+  if (strcmp(w->sc.fading, "rayleigh") == 0)
+    for (int i = 0; i < w->n_md; i++) {
+      current_gain(i);
+      w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
+      w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
+    }
+}
+
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
+{
+  mec_world_t *w = mec_world;
+  double t_request = simgrid_get_clock();
+  mec_task_t stack_tasks[16];
+  mec_decision_t stack_dec[16];
+  mec_task_t *tasks = n <= 16 ? stack_tasks : malloc(n * sizeof *tasks);
+  mec_decision_t *dec = n <= 16 ? stack_dec : malloc(n * sizeof *dec);
+  if (!tasks || !dec) {
+    mec_world_fail("out of memory for a batch of %zu decisions", n);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    tasks[i] = batch[i]->task;
+    dec[i] = mec_decision_default();
+  }
+  mec_world_refresh();
+  mec_batch_t b = {n, tasks};
+  mec_cost_t cost = {0, 0, 0};
+  int rc = w->policy->decide(w->policy_state, &w->sys, &b, dec, &cost);
+  if (rc != 0) {
+    mec_world_fail("policy '%s' failed at t = %g s: %s", w->policy->name, t_request, mec_policy_error());
+  } else {
+    /* The decision's own compute runs on the deciding host before it takes effect. */
+    if (cost.flops > 0)
+      sg_actor_execute(cost.flops);
+    double t_done = simgrid_get_clock();
+    for (size_t i = 0; i < n; i++) {
+      mec_decision_t *d = &dec[i];
+      if (d->target < 0 || d->target > w->n_servers) {
+        mec_world_fail("policy '%s' sent task %llu to target %d; valid targets are 0 (local) to %d", w->policy->name,
+                       (unsigned long long)tasks[i].id, d->target, w->n_servers);
+        rc = -1;
+        break;
+      }
+      batch[i]->decision = *d;
+      batch[i]->rec.decide_end = t_done;
+    }
+    if (rc == 0) {
+      w->decisions++;
+      if (w->trace) {
+        trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size};
+        if (trace_add_decision(w->trace, &r) != 0)
+          mec_world_fail("trace: %s", trace_error(w->trace));
+      }
+    }
+  }
+  if (tasks != stack_tasks)
+    free(tasks);
+  if (dec != stack_dec)
+    free(dec);
+  return w->failed ? -1 : 0;
+}
+
+static double wall_seconds(const struct timespec *a, const struct timespec *b)
+{
+  return (double)(b->tv_sec - a->tv_sec) + 1e-9 * (double)(b->tv_nsec - a->tv_nsec);
+}
+
+static void progress_line(int final)
+{
+  mec_world_t *w = mec_world;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!final && wall_seconds(&w->wall_last, &now) < 0.5)
+    return;
+  w->wall_last = now;
+  double el = wall_seconds(&w->wall_start, &now);
+  fprintf(stderr, "\r[mecsim] t = %.3f s simulated | %llu", simgrid_get_clock(), (unsigned long long)w->tasks_done);
+  if (w->tasks_expected)
+    fprintf(stderr, "/%llu (%.0f%%)", (unsigned long long)w->tasks_expected, 100.0 * w->tasks_done / w->tasks_expected);
+  fprintf(stderr, " tasks | %.0f tasks/s   %s", el > 0 ? w->tasks_done / el : 0.0, final ? "\n" : "");
+}
+
+void mec_world_progress_final(void);
+void mec_world_progress_final(void)
+{
+  if (mec_world && mec_world->progress)
+    progress_line(1);
+}
+
+void mec_world_task_done(mec_task_ctx_t *ctx)
+{
+  mec_world_t *w = mec_world;
+  trace_task_rec_t *r = &ctx->rec;
+  r->done = simgrid_get_clock();
+  double delay = r->done - r->arrival;
+  r->missed = (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
+  w->tasks_done++;
+  w->tasks_missed += (uint64_t)r->missed;
+  w->sum_delay += delay;
+  w->sum_energy += r->energy_local_j + r->energy_tx_j;
+  if (w->trace && trace_add_task(w->trace, r) != 0)
+    mec_world_fail("trace: %s", trace_error(w->trace));
+  if (w->policy->observe) {
+    mec_outcome_t o = {ctx->task, ctx->decision, delay, r->energy_local_j + r->energy_tx_j, r->missed};
+    w->policy->observe(w->policy_state, &o, 1);
+  }
+  if (w->progress && (w->tasks_done & 255) == 0)
+    progress_line(0);
+}

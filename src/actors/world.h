@@ -1,0 +1,131 @@
+/* world.h - the simulated MEC system shared by the actors.
+ *
+ * SimGrid actors are plain functions, so the state they share lives in one
+ * mec_world_t (the global `mec_world`). The entry point (src/main.c) builds it
+ * before the simulation starts, from the platform, the deployment and the
+ * scenario knobs; the actors only read the static parts and update the
+ * dynamic ones (queues, counters). Everything here runs in one OS thread
+ * (SimGrid's default contexts), so no locking is needed.
+ */
+#ifndef MECSIM_WORLD_H
+#define MECSIM_WORLD_H
+
+#include "model/scenario.h"
+#include "policies/policy.h"
+#include "trace/trace.h"
+#include <gsl/gsl_rng.h>
+#include <simgrid/forward.h>
+#include <stdint.h>
+#include <time.h>
+
+typedef struct mec_task_ctx mec_task_ctx_t;
+
+/* One task in flight: what it is, what was decided, and its trace record. */
+struct mec_task_ctx {
+  mec_task_t task;
+  mec_decision_t decision;
+  trace_task_rec_t rec;
+  double server_cycles;  /* cycles the server runs (whole task, or the part after the partition) */
+  double upload_bits;    /* bits sent over the radio (whole input, or the partition's output) */
+  sg_sem_t wake;         /* released when the decision is made / the server is done */
+  mec_task_ctx_t *next;  /* link in a FIFO (controller requests, server queue) */
+};
+
+/* A FIFO of tasks in true arrival order (SimGrid mailboxes do not keep it). */
+typedef struct mec_task_fifo {
+  mec_task_ctx_t *head, *tail;
+  size_t length;
+} mec_task_fifo_t;
+
+void mec_fifo_push(mec_task_fifo_t *q, mec_task_ctx_t *t);
+mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q);
+
+typedef struct mec_md_state {
+  sg_host_t host;
+  sg_link_t radio;          /* the MD's radio link (its loopback link, see docs/model.md) */
+  sg_mailbox_t radio_mb;    /* both ends of a radio transfer meet here */
+  sg_sem_t radio_free;      /* one radio transfer at a time per device */
+  gsl_rng *workload;        /* arrivals and task sizes */
+  gsl_rng *fading;          /* Rayleigh draws */
+  long fading_slot;         /* slot index of the current fading draw */
+  double path_gain;         /* g0 (l0/l)^h */
+  int dnn;                  /* mec_dnn_kind_t of its tasks */
+  uint64_t next_task;       /* per-MD task counter (task ids are md * 2^32 + counter) */
+  size_t file_first, file_count; /* rows of the replayed task file for this MD */
+} mec_md_state_t;
+
+typedef struct mec_server_state {
+  sg_host_t host;
+  int cores;
+  mec_task_fifo_t queue;
+  sg_sem_t pending;          /* one token per queued task */
+  double queued_cycles;
+  int in_service;
+  sg_exec_t *running;        /* [cores]: execution in progress per core, or NULL */
+  sg_host_t path[3];         /* hosts from the BS to this server, path[0] = BS */
+  int path_len;
+} mec_server_state_t;
+
+typedef struct mec_replay_row {
+  int md;
+  double arrival, input_bits, cycles, output_bits, deadline;
+} mec_replay_row_t;
+
+typedef struct mec_world {
+  mec_scenario_t sc;
+  sg_host_t bs;
+  int n_md, n_servers;
+  mec_md_state_t *md;
+  mec_server_state_t *srv;
+  /* what policies see */
+  mec_md_info_t *md_info;
+  mec_server_info_t *srv_info;
+  mec_system_t sys;
+  const mec_policy_ops_t *policy;
+  void *policy_state;
+  trace_t *trace;
+  /* controller at the BS */
+  mec_task_fifo_t requests;
+  sg_sem_t requests_pending;
+  mec_task_ctx_t **batch;   /* per-slot batch buffer */
+  size_t batch_cap;
+  /* replayed tasks (arrivals=file), sorted by (md, arrival) */
+  mec_replay_row_t *replay;
+  size_t replay_count;
+  /* counters */
+  uint64_t tasks_expected, tasks_done, tasks_missed, decisions;
+  double sum_delay, sum_energy;
+  /* failure inside the simulation */
+  int failed;
+  char error[1024];
+  /* progress line */
+  int progress;
+  struct timespec wall_start, wall_last;
+} mec_world_t;
+
+extern mec_world_t *mec_world;
+
+/* Stops the simulation with an error (reported by main, exit code 1). */
+void mec_world_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Refreshes the dynamic part of what policies see (server queues, fading). */
+void mec_world_refresh(void);
+
+/* Uplink / downlink rate of MD i with the given share of the cell bandwidth
+ * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */
+double mec_world_up_rate(int md, double bw_share, double tx_power_w);
+double mec_world_down_rate(int md, double bw_share);
+
+/* Called when a task completes: trace, policy feedback, counters, progress. */
+void mec_world_task_done(mec_task_ctx_t *ctx);
+
+/* Runs the policy on a batch, charges its compute on the calling actor's host,
+ * records it in /decisions. Returns 0, or -1 after mec_world_fail. */
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md);
+
+/* Actor functions (registered by main). */
+void mec_mobile_device(int argc, char **argv);
+void mec_edge_server(int argc, char **argv);
+void mec_base_station(int argc, char **argv);
+void mec_task_flow(int argc, char **argv);
+#endif

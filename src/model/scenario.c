@@ -1,0 +1,363 @@
+#include "model/scenario.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KD(field, def, unit, help) {#field, MEC_KNOB_DOUBLE, offsetof(mec_scenario_t, field), 0, def, unit, NULL, help}
+#define KI(field, def, unit, help) {#field, MEC_KNOB_INT, offsetof(mec_scenario_t, field), 0, def, unit, NULL, help}
+#define KS(field, def, choices, help)                                                                           \
+  {#field, MEC_KNOB_STRING, offsetof(mec_scenario_t, field), sizeof(((mec_scenario_t *)0)->field), def, "", choices, help}
+#define KDIST(field, def, unit, help) {#field, MEC_KNOB_DIST, offsetof(mec_scenario_t, field), 0, def, unit, NULL, help}
+
+/* Defaults follow the DTOMALB paper's Table 2 where it gives a value (W = 20
+ * MHz, p = 500 mW, L ~ U[300,500] KB, C ~ U[800,1200] Mcycles); the channel
+ * (N0 = -174 dBm/Hz, -40 dB at 1 m, exponent 4) is the usual textbook one. */
+static const mec_knob_t knobs[] = {
+    {"seed", MEC_KNOB_U64, offsetof(mec_scenario_t, seed), 0, "1", "", NULL, "run seed; every random stream derives from it"},
+    KD(until, "0", "s", "stop the simulation at this simulated time (0 = when every task is done)"),
+    KS(trace, "mecsim-trace.h5", NULL, "HDF5 trace file (empty = no trace)"),
+    KD(sample, "0.1", "s", "period of the /servers samples (0 = none)"),
+    KI(quiet, "0", "", "1 = no progress line"),
+    KS(arrivals, "slotted", "slotted|poisson|file", "task arrivals: one per MD per slot, Poisson, or replayed from task_file"),
+    KD(slot, "1", "s", "slot length T (slotted arrivals and per-slot decisions)"),
+    KD(rate, "1", "1/s", "Poisson arrival rate per MD"),
+    KI(tasks_per_md, "10", "", "tasks each MD generates (file arrivals: ignored)"),
+    KS(task_file, "", NULL, "CSV task trace to replay: md,arrival_s,input_bits,cycles,output_bits,deadline_s"),
+    KDIST(task_bits, "uniform:2.4e6:4e6", "bit", "input data of a task (DTOMALB: 300-500 KB)"),
+    KDIST(task_cycles, "uniform:8e8:1.2e9", "cycle", "CPU cycles of a task (DTOMALB: 800-1200 Mcycles)"),
+    KDIST(result_bits, "const:8e3", "bit", "result returned to the MD"),
+    KDIST(deadline, "const:0", "s", "relative deadline (0 = none)"),
+    KS(dnn, "none", "none|alexnet|vgg13|vgg16|lenet|mix", "DNN carried by tasks (TPOS layer partitioning)"),
+    KS(policy, "greedy", NULL, "offloading policy (see --list-policies)"),
+    KS(policy_args, "", NULL, "policy arguments, \"key=value,key=value\""),
+    KS(model, "", NULL, "trained model file for learning policies"),
+    KS(decide, "per-task", "per-task|per-slot", "decide each task on arrival, or gather a slot's requests and decide once"),
+    KS(decide_on, "bs", "bs|md", "host whose CPU runs the decision (md: per-task only)"),
+    KD(gather, "1e-6", "s", "per-slot: the batch closes this long after the slot starts"),
+    KD(ctrl_bits, "0", "bit", "size of request and decision messages over the radio (0 = free signalling)"),
+    KD(bandwidth, "20e6", "Hz", "cell bandwidth W"),
+    KD(noise_dbm_hz, "-174", "dBm/Hz", "noise power spectral density N0"),
+    KD(path_gain_db, "-40", "dB", "channel gain g0 at the reference distance l0"),
+    KD(l0, "1", "m", "reference distance of the path-loss model"),
+    KD(path_loss_exp, "4", "", "path-loss exponent h: g = g0 (l0/l)^h"),
+    KS(fading, "none", "none|rayleigh", "small-scale fading, redrawn every slot"),
+    KD(md_tx_power, "0.5", "W", "MD uplink transmit power (host property tx_power overrides)"),
+    KD(bs_tx_power, "1", "W", "BS downlink transmit power"),
+    KD(kappa, "1e-27", "J/(cycle Hz^2)", "MD energy coefficient: E = kappa f^2 c (host property kappa overrides)"),
+    KD(cell_radius, "100", "m", "MDs without a distance property are placed uniformly in this disc"),
+    KD(min_distance, "10", "m", "minimum MD-BS distance of random placement"),
+    KI(share_users, "0", "", "N in the equal bandwidth split W/N (0 = number of MDs)"),
+    KS(forward, "via-first", "via-first|direct", "BS to server m: through server 1 (DTOMALB) or the platform's route"),
+    {NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+const mec_knob_t *mec_scenario_knobs(void)
+{
+  return knobs;
+}
+
+const mec_knob_t *mec_scenario_find_knob(const char *name)
+{
+  for (const mec_knob_t *k = knobs; k->name; k++)
+    if (strcmp(k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+/* Edit distance, to suggest the knob a typo meant. */
+static int edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63)
+    return 99;
+  int d[64][64];
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < c)
+        c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c)
+        c = d[i][j - 1] + 1;
+      d[i][j] = c;
+    }
+  return d[la][lb];
+}
+
+static int parse_double(const char *s, double *v)
+{
+  char *end;
+  errno = 0;
+  *v = strtod(s, &end);
+  return (s[0] != '\0' && *end == '\0' && errno == 0 && isfinite(*v)) ? 0 : -1;
+}
+
+static int in_choices(const char *choices, const char *value)
+{
+  size_t n = strlen(value);
+  for (const char *p = choices; p && *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && strncmp(p, value, n) == 0)
+      return 1;
+    p = bar ? bar + 1 : NULL;
+  }
+  return 0;
+}
+
+int mec_scenario_set(mec_scenario_t *sc, const char *key, const char *value, char *err, size_t errlen)
+{
+  const mec_knob_t *k = mec_scenario_find_knob(key);
+  if (!k) {
+    const char *best = NULL;
+    int best_d = 4;
+    for (const mec_knob_t *c = knobs; c->name; c++) {
+      int dd = edit_distance(key, c->name);
+      if (dd < best_d) {
+        best_d = dd;
+        best = c->name;
+      }
+    }
+    if (best)
+      snprintf(err, errlen, "unknown knob '%s' (did you mean '%s'? see --list-knobs)", key, best);
+    else
+      snprintf(err, errlen, "unknown knob '%s' (see --list-knobs)", key);
+    return -1;
+  }
+  char *field = (char *)sc + k->offset;
+  switch (k->type) {
+  case MEC_KNOB_DOUBLE: {
+    double v;
+    if (parse_double(value, &v) != 0) {
+      snprintf(err, errlen, "knob '%s': expected a number%s%s, got '%s'", key, *k->unit ? " in " : "", k->unit, value);
+      return -1;
+    }
+    memcpy(field, &v, sizeof v);
+    return 0;
+  }
+  case MEC_KNOB_INT: {
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (value[0] == '\0' || *end != '\0' || errno || v < -2147483647L || v > 2147483647L) {
+      snprintf(err, errlen, "knob '%s': expected an integer, got '%s'", key, value);
+      return -1;
+    }
+    int iv = (int)v;
+    memcpy(field, &iv, sizeof iv);
+    return 0;
+  }
+  case MEC_KNOB_U64: {
+    char *end;
+    errno = 0;
+    if (value[0] == '-') {
+      snprintf(err, errlen, "knob '%s': expected a non-negative integer, got '%s'", key, value);
+      return -1;
+    }
+    unsigned long long v = strtoull(value, &end, 0);
+    if (value[0] == '\0' || *end != '\0' || errno) {
+      snprintf(err, errlen, "knob '%s': expected a non-negative integer, got '%s'", key, value);
+      return -1;
+    }
+    uint64_t uv = (uint64_t)v;
+    memcpy(field, &uv, sizeof uv);
+    return 0;
+  }
+  case MEC_KNOB_STRING:
+    if (k->choices && !in_choices(k->choices, value)) {
+      snprintf(err, errlen, "knob '%s': expected one of %s, got '%s'", key, k->choices, value);
+      return -1;
+    }
+    if (strlen(value) >= k->size) {
+      snprintf(err, errlen, "knob '%s': value longer than %zu characters", key, k->size - 1);
+      return -1;
+    }
+    strcpy(field, value);
+    return 0;
+  case MEC_KNOB_DIST: {
+    char derr[256];
+    mec_dist_t d;
+    if (mec_dist_parse(value, &d, derr, sizeof derr) != 0) {
+      snprintf(err, errlen, "knob '%s': %s", key, derr);
+      return -1;
+    }
+    memcpy(field, &d, sizeof d);
+    return 0;
+  }
+  }
+  return -1;
+}
+
+int mec_scenario_set_kv(mec_scenario_t *sc, const char *kv, char *err, size_t errlen)
+{
+  const char *eq = strchr(kv, '=');
+  if (!eq || eq == kv) {
+    snprintf(err, errlen, "expected key=value, got '%s'", kv);
+    return -1;
+  }
+  char key[128];
+  size_t n = (size_t)(eq - kv);
+  if (n >= sizeof key) {
+    snprintf(err, errlen, "key too long in '%s'", kv);
+    return -1;
+  }
+  memcpy(key, kv, n);
+  key[n] = '\0';
+  return mec_scenario_set(sc, key, eq + 1, err, errlen);
+}
+
+void mec_scenario_defaults(mec_scenario_t *sc)
+{
+  char err[256];
+  memset(sc, 0, sizeof *sc);
+  for (const mec_knob_t *k = knobs; k->name; k++)
+    if (mec_scenario_set(sc, k->name, k->default_value, err, sizeof err) != 0) {
+      fprintf(stderr, "mecsim: internal error: default of knob %s: %s\n", k->name, err);
+      abort();
+    }
+}
+
+/* Smallest value a distribution can produce (its support's lower end). */
+static double dist_min(const mec_dist_t *d)
+{
+  switch (d->kind) {
+  case MEC_DIST_CONST:
+  case MEC_DIST_UNIFORM:
+    return d->a;
+  case MEC_DIST_NORMAL: /* redrawn until positive */
+    return d->a > 0 ? 0.0 : -1.0;
+  default:
+    return 0.0;
+  }
+}
+
+int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
+{
+  struct { const char *name; double v; int strictly; } pos[] = {
+      {"slot", sc->slot, 1},          {"rate", sc->rate, 1},           {"bandwidth", sc->bandwidth, 1},
+      {"l0", sc->l0, 1},              {"md_tx_power", sc->md_tx_power, 1}, {"bs_tx_power", sc->bs_tx_power, 1},
+      {"kappa", sc->kappa, 0},        {"cell_radius", sc->cell_radius, 1}, {"min_distance", sc->min_distance, 0},
+      {"until", sc->until, 0},        {"sample", sc->sample, 0},       {"gather", sc->gather, 0},
+      {"ctrl_bits", sc->ctrl_bits, 0}, {"path_loss_exp", sc->path_loss_exp, 0},
+  };
+  for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
+    if (!(pos[i].strictly ? pos[i].v > 0 : pos[i].v >= 0)) {
+      snprintf(err, errlen, "knob '%s' = %g: expected a %s number", pos[i].name, pos[i].v,
+               pos[i].strictly ? "positive" : "non-negative");
+      return -1;
+    }
+  if (sc->tasks_per_md < 0) {
+    snprintf(err, errlen, "knob 'tasks_per_md' = %d: expected >= 0", sc->tasks_per_md);
+    return -1;
+  }
+  if (sc->share_users < 0) {
+    snprintf(err, errlen, "knob 'share_users' = %d: expected >= 0", sc->share_users);
+    return -1;
+  }
+  struct { const char *name; const mec_dist_t *d; } dists[] = {
+      {"task_bits", &sc->task_bits}, {"task_cycles", &sc->task_cycles},
+      {"result_bits", &sc->result_bits}, {"deadline", &sc->deadline}};
+  for (size_t i = 0; i < 4; i++)
+    if (dist_min(dists[i].d) < 0) {
+      snprintf(err, errlen, "knob '%s': the distribution can produce negative values", dists[i].name);
+      return -1;
+    }
+  if (sc->min_distance > sc->cell_radius) {
+    snprintf(err, errlen, "knob 'min_distance' (%g m) exceeds 'cell_radius' (%g m)", sc->min_distance, sc->cell_radius);
+    return -1;
+  }
+  if (strcmp(sc->arrivals, "file") == 0 && sc->task_file[0] == '\0') {
+    snprintf(err, errlen, "arrivals=file needs knob 'task_file'");
+    return -1;
+  }
+  if (strcmp(sc->decide_on, "md") == 0 && strcmp(sc->decide, "per-slot") == 0) {
+    snprintf(err, errlen, "decide_on=md works with decide=per-task only (a slot batch is gathered at the BS)");
+    return -1;
+  }
+  if (strcmp(sc->decide, "per-slot") == 0 && sc->gather >= sc->slot) {
+    snprintf(err, errlen, "knob 'gather' (%g s) must be shorter than 'slot' (%g s)", sc->gather, sc->slot);
+    return -1;
+  }
+  return 0;
+}
+
+void mec_scenario_get(const mec_scenario_t *sc, const mec_knob_t *k, char *buf, size_t size)
+{
+  const char *field = (const char *)sc + k->offset;
+  switch (k->type) {
+  case MEC_KNOB_DOUBLE: {
+    double v;
+    memcpy(&v, field, sizeof v);
+    snprintf(buf, size, "%.17g", v);
+    break;
+  }
+  case MEC_KNOB_INT: {
+    int v;
+    memcpy(&v, field, sizeof v);
+    snprintf(buf, size, "%d", v);
+    break;
+  }
+  case MEC_KNOB_U64: {
+    uint64_t v;
+    memcpy(&v, field, sizeof v);
+    snprintf(buf, size, "%llu", (unsigned long long)v);
+    break;
+  }
+  case MEC_KNOB_STRING:
+    snprintf(buf, size, "%s", field);
+    break;
+  case MEC_KNOB_DIST: {
+    mec_dist_t d;
+    memcpy(&d, field, sizeof d);
+    mec_dist_format(&d, buf, size);
+    break;
+  }
+  }
+}
+
+char *mec_scenario_dump(const mec_scenario_t *sc)
+{
+  size_t cap = 8192, len = 0;
+  char *out = malloc(cap);
+  if (!out)
+    return NULL;
+  out[0] = '\0';
+  for (const mec_knob_t *k = knobs; k->name; k++) {
+    char val[MEC_STR + 64], line[MEC_STR + 256];
+    mec_scenario_get(sc, k, val, sizeof val);
+    int n = snprintf(line, sizeof line, "%s = %s%s%s\n", k->name, val, *k->unit ? "  # " : "", k->unit);
+    if (n < 0)
+      continue;
+    if (len + (size_t)n + 1 > cap) {
+      cap = 2 * (len + (size_t)n + 1);
+      char *grown = realloc(out, cap);
+      if (!grown) {
+        free(out);
+        return NULL;
+      }
+      out = grown;
+    }
+    memcpy(out + len, line, (size_t)n + 1);
+    len += (size_t)n;
+  }
+  return out;
+}
+
+void mec_scenario_print_help(FILE *out)
+{
+  fprintf(out, "Scenario knobs (set as --KEY=VALUE, --set KEY=VALUE, or KEY=VALUE arguments of the\n"
+               "base_station actor in the deployment; the command line wins):\n\n");
+  for (const mec_knob_t *k = knobs; k->name; k++) {
+    fprintf(out, "  %-14s %s", k->name, k->help);
+    if (*k->unit)
+      fprintf(out, " [%s]", k->unit);
+    if (k->choices)
+      fprintf(out, " {%s}", k->choices);
+    fprintf(out, "\n  %-14s default: %s\n", "", k->default_value[0] ? k->default_value : "\"\"");
+  }
+  fprintf(out, "\nDistributions: a number, const:X, uniform:A:B, exp:MEAN, normal:MU:SIGMA, lognormal:MU:SIGMA\n");
+}
