@@ -308,10 +308,11 @@ int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t err
       n_srv++;
     else if (strcmp(name, "base_station") == 0) {
       if (bs_actor) {
+        fail(&c, "deployment %s: more than one base_station actor (hosts '%s' and '%s'); mecsim models one cell",
+             in->deployment_path, sg_host_get_name(sg_actor_get_host(bs_actor)),
+             sg_host_get_name(sg_actor_get_host(actors[i])));
         free(actors);
-        return fail(&c, "deployment %s: more than one base_station actor (hosts '%s' and '%s'); mecsim models one cell",
-                    in->deployment_path, sg_host_get_name(sg_actor_get_host(bs_actor)),
-                    sg_host_get_name(sg_actor_get_host(actors[i])));
+        return -1;
       }
       bs_actor = actors[i];
     }
