@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs mecsim's build and test dependencies from Debian 12 packages.
+# Run as root (or with sudo). Nothing else is downloaded, at build or run time.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+  build-essential cmake pkg-config \
+  libsimgrid-dev libgsl-dev libhdf5-dev hdf5-tools libopenblas-dev \
+  python3 python3-h5py python3-pandas python3-matplotlib \
+  jupyter-nbconvert python3-nbformat python3-ipykernel \
+  valgrind
