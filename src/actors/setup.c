@@ -5,6 +5,7 @@
  * properties can be read and checked here, and every input error is reported
  * before the first simulated second, naming the file and element at fault. */
 #include "actors/setup.h"
+#include "actors/wifi_shim.h"
 #include "actors/world.h"
 #include "model/radio.h"
 #include "model/rng.h"
@@ -142,6 +143,37 @@ static int find_radio_link(setup_ctx_t *c, sg_host_t h, sg_link_t *out)
                 "loopback_lat=\"0\">, or <route src=\"%s\" dst=\"%s\"> with one <link_ctn>)",
                 c->in->platform_path, sg_host_get_name(h), n == 0 ? "no" : "more than one", sg_host_get_name(h),
                 sg_host_get_name(h));
+  return 0;
+}
+
+/* cell=wifi: the MD's first link towards the BS must be a Wi-Fi link whose
+ * "wifi_rates" property lists its rate levels in bit/s. */
+static int find_wifi_link(setup_ctx_t *c, sg_host_t h, sg_host_t bs, mec_md_state_t *m)
+{
+  xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
+  sg_host_get_route(h, bs, links);
+  sg_link_t first = xbt_dynar_is_empty(links) ? NULL : xbt_dynar_get_as(links, 0, sg_link_t);
+  xbt_dynar_free(&links);
+  if (!first || !mec_link_is_wifi(first))
+    return fail(c, "platform %s: cell=wifi but the route from MD host '%s' to the BS does not start with a link of "
+                   "sharing_policy=\"WIFI\" (put the MDs in a <zone routing=\"Wifi\">)",
+                c->in->platform_path, sg_host_get_name(h));
+  const char *rates = mec_link_property(first, "wifi_rates");
+  m->radio = first;
+  m->wifi_levels = 0;
+  const char *p = rates;
+  while (p && *p && m->wifi_levels < 8) {
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p || v <= 0)
+      break;
+    m->wifi_rates[m->wifi_levels++] = v;
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (!rates || m->wifi_levels == 0 || (p && *p))
+    return fail(c, "platform %s: Wi-Fi link '%s' needs <prop id=\"wifi_rates\" value=\"R1,R2,...\"/>: its rate levels in "
+                   "bit/s, in the order of its bandwidth attribute (at most 8)",
+                c->in->platform_path, sg_link_get_name(first));
   return 0;
 }
 
@@ -409,7 +441,9 @@ int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t err
         break;
       }
       m->host = h;
-      if (find_radio_link(&c, h, &m->radio) != 0) {
+      int radio_rc = strcmp(sc->cell, "wifi") == 0 ? find_wifi_link(&c, h, sg_actor_get_host(bs_actor), m)
+                                                  : find_radio_link(&c, h, &m->radio);
+      if (radio_rc != 0) {
         rc = -1;
         break;
       }

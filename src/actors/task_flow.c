@@ -6,6 +6,7 @@
  * Every delay is a SimGrid activity (execution, communication) or a wait on
  * another actor; nothing sleeps for a computed delay. The actor moves with
  * the data (sg_actor_set_host), so each phase runs where it happens. */
+#include "actors/radio_link.h"
 #include "actors/world.h"
 #include "model/radio.h"
 
@@ -22,25 +23,6 @@
 #include <xbt/log.h>
 
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_task, mecsim, "task life cycle");
-
-/* One transfer over MD i's radio link at `rate_bps`. The MD's radio sends one
- * transfer at a time (others wait for it, in FIFO order of the semaphore).
- * Both ends of the communication are on the MD host, so it crosses only the
- * MD's radio link (its loopback link), whose bandwidth the radio model sets:
- * no constraint is shared between devices (see docs/model.md for why).
- * Returns the time the transmission started; the caller reads the end. */
-static double radio_transfer(mec_md_state_t *m, mec_task_ctx_t *ctx, double bits, double rate_bps)
-{
-  sg_sem_acquire(m->radio_free);
-  double start = simgrid_get_clock();
-  sg_link_set_bandwidth(m->radio, rate_bps / 8.0);
-  long bytes = (long)llround(bits / 8.0);
-  sg_comm_t c = sg_mailbox_put_async(m->radio_mb, ctx, bytes);
-  sg_mailbox_get(m->radio_mb);
-  sg_comm_wait(c);
-  sg_sem_release(m->radio_free);
-  return start;
-}
 
 /* Fiber hops along `path` (forward) or back (reverse). */
 static void fiber(const mec_server_state_t *st, double bits, int reverse)
@@ -81,20 +63,19 @@ static void init_record(mec_task_ctx_t *ctx)
 static void obtain_decision(mec_task_ctx_t *ctx)
 {
   mec_world_t *w = mec_world;
-  mec_md_state_t *m = &w->md[ctx->task.md];
   ctx->rec.decide_start = simgrid_get_clock();
   if (strcmp(w->sc.decide_on, "md") == 0) {
     mec_world_decide(&ctx, 1, 1);
     return;
   }
   if (w->sc.ctrl_bits > 0)
-    radio_transfer(m, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0));
+    mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
   mec_fifo_push(&w->requests, ctx);
   if (strcmp(w->sc.decide, "per-task") == 0)
     sg_sem_release(w->requests_pending);
   sg_sem_acquire(ctx->wake);
   if (w->sc.ctrl_bits > 0)
-    radio_transfer(m, ctx, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0));
+    mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0), 0);
   ctx->rec.decide_end = simgrid_get_clock();
 }
 
@@ -134,12 +115,12 @@ void mec_task_flow(int argc, char **argv)
   if (d->target > 0) {
     mec_server_state_t *st = &w->srv[d->target - 1];
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[i].tx_power_w;
-    r->up_rate_bps = mec_world_up_rate(i, d->bw_share, d->tx_power_w);
+    r->up_rate_bps = mec_world_decision_up_rate(i, d);
     if (r->up_rate_bps <= 0) {
       mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
       return;
     }
-    r->up_start = radio_transfer(m, ctx, ctx->upload_bits, r->up_rate_bps);
+    r->up_start = mec_radio_transfer(i, ctx, ctx->upload_bits, r->up_rate_bps, 1);
     r->up_end = simgrid_get_clock();
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
 
@@ -159,7 +140,7 @@ void mec_task_flow(int argc, char **argv)
     fiber(st, ctx->task.output_bits, 1);
     sg_actor_set_host(sg_actor_self(), m->host);
     if (ctx->task.output_bits > 0)
-      radio_transfer(m, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share));
+      mec_radio_transfer(i, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share), 0);
     r->down_end = simgrid_get_clock();
   }
   mec_world_task_done(ctx);

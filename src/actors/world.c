@@ -95,6 +95,17 @@ double mec_world_down_rate(int md, double bw_share)
   return mec_shannon_bps(share_bandwidth(bw_share), w->sc.bs_tx_power, current_gain(md), w->sys.noise_w_per_hz);
 }
 
+double mec_world_decision_up_rate(int md, const mec_decision_t *d)
+{
+  mec_world_t *w = mec_world;
+  if (d->time_share > 0) {
+    double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
+    double tau = d->time_share < 1 ? d->time_share : 1;
+    return tau * mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz);
+  }
+  return mec_world_up_rate(md, d->bw_share, d->tx_power_w);
+}
+
 void mec_world_refresh(void)
 {
   mec_world_t *w = mec_world;

@@ -52,6 +52,8 @@ typedef struct mec_md_state {
   int dnn;                  /* mec_dnn_kind_t of its tasks */
   uint64_t next_task;       /* per-MD task counter (task ids are md * 2^32 + counter) */
   size_t file_first, file_count; /* rows of the replayed task file for this MD */
+  int wifi_levels;          /* cell=wifi: rate levels of the Wi-Fi link (0 = OFDMA radio link) */
+  double wifi_rates[8];     /* bit/s of each level */
 } mec_md_state_t;
 
 typedef struct mec_server_state {
@@ -115,6 +117,11 @@ void mec_world_refresh(void);
  * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */
 double mec_world_up_rate(int md, double bw_share, double tx_power_w);
 double mec_world_down_rate(int md, double bw_share);
+
+/* Uplink rate a decision gives MD md: TDMA (time_share > 0: the whole band W
+ * for that fraction of the frame, as an average rate), else OFDMA with the
+ * decision's bandwidth share and power. */
+double mec_world_decision_up_rate(int md, const mec_decision_t *d);
 
 /* Called when a task completes: trace, policy feedback, counters, progress. */
 void mec_world_task_done(mec_task_ctx_t *ctx);

@@ -41,6 +41,7 @@ static const mec_knob_t knobs[] = {
     KD(path_gain_db, "-40", "dB", "channel gain g0 at the reference distance l0"),
     KD(l0, "1", "m", "reference distance of the path-loss model"),
     KD(path_loss_exp, "4", "", "path-loss exponent h: g = g0 (l0/l)^h"),
+    KS(cell, "ofdma", "ofdma|wifi", "radio: per-MD OFDMA links at the Shannon rate, or a SimGrid Wi-Fi zone (docs/model.md)"),
     KS(fading, "none", "none|rayleigh", "small-scale fading, redrawn every slot"),
     KD(md_tx_power, "0.5", "W", "MD uplink transmit power (host property tx_power overrides)"),
     KD(bs_tx_power, "1", "W", "BS downlink transmit power"),

@@ -45,6 +45,7 @@ typedef struct mec_scenario {
   double l0;              /* m */
   double path_loss_exp;
   char fading[32];        /* none | rayleigh */
+  char cell[32];          /* ofdma | wifi */
   double md_tx_power;     /* W */
   double bs_tx_power;     /* W */
   double kappa;           /* J/(cycle Hz^2) */

@@ -1,0 +1,53 @@
+/* radio_link.c - one transfer over an MD's radio, in either cell model.
+ *
+ * cell=ofdma (default): the MD's own radio link (its route to itself); both
+ * ends of the communication are on the MD host and the link's bandwidth is
+ * set to the Shannon rate first (docs/model.md says why).
+ * cell=wifi: the MD is a station of a SimGrid Wi-Fi zone whose access point
+ * leads to the BS; the transfer goes MD <-> BS through the shared Wi-Fi link,
+ * at the highest rate level of the link that the MD's Shannon rate supports
+ * (the link's "wifi_rates" property lists the levels in bit/s, in the order
+ * of its bandwidth attribute). Contention between stations is SimGrid's. */
+#include "actors/radio_link.h"
+#include "actors/wifi_shim.h"
+
+#include <math.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
+#include <string.h>
+
+static int wifi_level(const mec_md_state_t *m, double rate_bps)
+{
+  int best = m->wifi_levels - 1; /* slowest level when nothing fits */
+  double best_rate = -1;
+  for (int l = 0; l < m->wifi_levels; l++)
+    if (m->wifi_rates[l] <= rate_bps && m->wifi_rates[l] > best_rate) {
+      best_rate = m->wifi_rates[l];
+      best = l;
+    }
+  return best;
+}
+
+double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, int uplink)
+{
+  mec_world_t *w = mec_world;
+  mec_md_state_t *m = &w->md[md];
+  sg_sem_acquire(m->radio_free);
+  double start = simgrid_get_clock();
+  if (m->wifi_levels > 0) {
+    mec_wifi_set_rate(m->radio, m->host, wifi_level(m, rate_bps));
+    sg_host_sendto(uplink ? m->host : w->bs, uplink ? w->bs : m->host, bits / 8.0);
+  } else {
+    sg_link_set_bandwidth(m->radio, rate_bps / 8.0);
+    long bytes = (long)llround(bits / 8.0);
+    sg_comm_t c = sg_mailbox_put_async(m->radio_mb, payload, bytes);
+    sg_mailbox_get(m->radio_mb);
+    sg_comm_wait(c);
+  }
+  sg_sem_release(m->radio_free);
+  return start;
+}
