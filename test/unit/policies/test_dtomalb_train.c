@@ -75,6 +75,31 @@ static void test_critic_action_gradient(void)
     CHECK(norm > 1e-6); /* the gradient is not trivially zero */
     CHECK(worst < 1e-7);
   }
+  /* the whole input gradient (observations too) through nn_net_backward_input */
+  {
+    const double *q = nn_net_forward(critic, x, B);
+    CHECK(q != NULL);
+    double dq[4] = {0.25, 0.25, 0.25, 0.25}, *dx = malloc(sizeof(double) * B * w);
+    const double *dxp = NULL;
+    CHECK(nn_net_backward_input(critic, dq, &dxp) == 0 && dxp != NULL);
+    memcpy(dx, dxp, sizeof(double) * B * w);
+    double worst = 0;
+    for (size_t k = 0; k < B * w; k++) {
+      double keep = x[k], eps = 1e-6, qp = 0, qm = 0;
+      x[k] = keep + eps;
+      q = nn_net_forward(critic, x, B);
+      for (size_t i = 0; i < B; i++)
+        qp += q[i] / B;
+      x[k] = keep - eps;
+      q = nn_net_forward(critic, x, B);
+      for (size_t i = 0; i < B; i++)
+        qm += q[i] / B;
+      x[k] = keep;
+      worst = fmax(worst, fabs((qp - qm) / (2 * eps) - dx[k]));
+    }
+    CHECK(worst < 1e-7);
+    free(dx);
+  }
   /* the parameter gradients are untouched by the action gradient */
   size_t np;
   double *gp = nn_net_grads(critic, &np);
