@@ -7,6 +7,7 @@
  * another actor; nothing sleeps for a computed delay. The actor moves with
  * the data (sg_actor_set_host), so each phase runs where it happens. */
 #include "actors/radio_link.h"
+#include "actors/tpos_sim.h"
 #include "actors/world.h"
 #include "model/radio.h"
 
@@ -90,9 +91,24 @@ void mec_task_flow(int argc, char **argv)
   int i = ctx->task.md;
   mec_md_state_t *m = &w->md[i];
   trace_task_rec_t *r = &ctx->rec;
+  /* DNN tasks (TPOS): sizes from the network's profile (tpos_sim.h). */
+  int is_dnn = ctx->task.dnn >= 0;
+  if (is_dnn && mec_tpos_sim_size_task(ctx) != 0)
+    return;
+  mec_tpos_sim_role_t tpos = mec_tpos_sim_role();
+  mec_tpos_sim_choice_t choice;
+  int slotted = 0;
   init_record(ctx);
 
-  obtain_decision(ctx);
+  if (tpos == MEC_TPOS_SIM_GAME) {
+    r->decide_start = simgrid_get_clock();
+    if (mec_tpos_play(ctx, &choice) != 0)
+      return;
+    r->decide_end = simgrid_get_clock();
+    slotted = ctx->decision.slot > 0;
+  } else {
+    obtain_decision(ctx);
+  }
   if (w->failed)
     return;
   const mec_decision_t *d = &ctx->decision;
@@ -104,12 +120,22 @@ void mec_task_flow(int argc, char **argv)
   double local_cycles = d->target == 0 ? ctx->task.cycles : 0;
   ctx->server_cycles = ctx->task.cycles - local_cycles;
   ctx->upload_bits = ctx->task.input_bits;
+  if (is_dnn) {
+    /* Layers 1..m* on the MD, layer m*'s output uploaded, m*+1..M on the
+     * server; a whole-task decision (partition -1) is m* = 0 or M. */
+    int M = mec_tpos_sim_work(ctx->task.dnn)->M;
+    int ms = d->target == 0 ? M : (d->partition >= 0 ? d->partition : 0);
+    mec_tpos_sim_split(ctx, ms, &local_cycles, &ctx->upload_bits, &ctx->server_cycles);
+  }
   if (local_cycles > 0) {
     r->local_start = simgrid_get_clock();
     sg_actor_execute(local_cycles);
     r->local_end = simgrid_get_clock();
     r->local_cycles = local_cycles;
-    r->energy_local_j = mec_local_energy_j(w->md_info[i].kappa, w->md_info[i].cpu_hz, local_cycles);
+    /* TPOS's eq. 25 charges P^lo x local time; other policies kappa f^2 c */
+    r->energy_local_j = tpos != MEC_TPOS_SIM_NONE
+                            ? mec_tpos_sim_params()->p_lo * (r->local_end - r->local_start)
+                            : mec_local_energy_j(w->md_info[i].kappa, w->md_info[i].cpu_hz, local_cycles);
   }
 
   if (d->target > 0) {
@@ -131,10 +157,15 @@ void mec_task_flow(int argc, char **argv)
 
     sg_actor_set_host(sg_actor_self(), st->host);
     r->queue_enter = simgrid_get_clock();
-    mec_fifo_push(&st->queue, ctx);
-    st->queued_cycles += ctx->server_cycles;
-    sg_sem_release(st->pending);
-    sg_sem_acquire(ctx->wake);
+    if (slotted) {
+      /* TPOS slot model: the subtasks run in their slots on the server host */
+      mec_edge_server_run_slots(d->target - 1, ctx, &choice.strategy, r->queue_enter);
+    } else {
+      mec_fifo_push(&st->queue, ctx);
+      st->queued_cycles += ctx->server_cycles;
+      sg_sem_release(st->pending);
+      sg_sem_acquire(ctx->wake);
+    }
 
     r->down_start = simgrid_get_clock();
     fiber(st, ctx->task.output_bits, 1);
@@ -143,5 +174,9 @@ void mec_task_flow(int argc, char **argv)
       mec_radio_transfer(i, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share), 0);
     r->down_end = simgrid_get_clock();
   }
+  if (tpos == MEC_TPOS_SIM_GAME)
+    XBT_VERB("tpos task %llu md %d m*=%d h_last=%d predicted %.9g measured %.9g (from decide_end)",
+             (unsigned long long)ctx->task.id, i, d->partition, d->slot, choice.predicted_delay,
+             simgrid_get_clock() - r->decide_end);
   mec_world_task_done(ctx);
 }

@@ -17,6 +17,7 @@ typedef struct tpos_state {
   mec_tpos_params_t p;
   mec_tpos_game_cfg_t cfg;
   double budget;
+  double round_s; /* simulator: length of one game round (tpos_game_actors.c) */
   mec_tpos_dnn_t *table[MEC_DNN_COUNT];
   mec_tpos_strategy_t *last; /* [n_last] */
   size_t n_last, cap_last;
@@ -26,7 +27,7 @@ typedef struct tpos_state {
 static const char *const tpos_keys[] = {"preset", "H",     "B",         "Td",      "tau",      "alpha",
                                         "beta",   "gamma", "c_t",       "c_e",     "delta",    "f_s",
                                         "price_unit", "wake", "eps",    "max_ticks", "improve", "uai_step",
-                                        "radius", "budget", NULL};
+                                        "radius", "budget", "round", NULL};
 
 static void state_free(tpos_state_t *st)
 {
@@ -74,6 +75,7 @@ static int tpos_init_kind(void **state, const mec_policy_cfg_t *cfg, const mec_s
   st->cfg.nash_check = 0;
   st->cfg.all_neighbours = 1;
   st->budget = 2e6;
+  st->round_s = 2e-3;
   double H = st->p.H, B = st->p.B, mt = st->cfg.max_ticks, radius = 0;
   if (arg_d(cfg->args, "H", &H) || arg_d(cfg->args, "B", &B) || arg_d(cfg->args, "Td", &st->p.T_d) ||
       arg_d(cfg->args, "tau", &st->p.tau) || arg_d(cfg->args, "alpha", &st->p.alpha) ||
@@ -83,7 +85,8 @@ static int tpos_init_kind(void **state, const mec_policy_cfg_t *cfg, const mec_s
       arg_d(cfg->args, "price_unit", &st->p.price_unit_cycles) || arg_d(cfg->args, "wake", &st->cfg.wake_prob) ||
       arg_d(cfg->args, "eps", &st->cfg.epsilon) || arg_d(cfg->args, "max_ticks", &mt) ||
       arg_d(cfg->args, "improve", &st->cfg.improve_rel) || arg_d(cfg->args, "uai_step", &st->cfg.uai_step_exponent) ||
-      arg_d(cfg->args, "radius", &radius) || arg_d(cfg->args, "budget", &st->budget))
+      arg_d(cfg->args, "radius", &radius) || arg_d(cfg->args, "budget", &st->budget) ||
+      arg_d(cfg->args, "round", &st->round_s))
     goto bad;
   st->p.H = (int)H, st->p.B = (int)B;
   st->cfg.max_ticks = (int)mt;
@@ -101,8 +104,9 @@ static int tpos_init_kind(void **state, const mec_policy_cfg_t *cfg, const mec_s
     mec_policy_set_error("%s: %s", name, err);
     goto bad;
   }
-  if (!(st->cfg.wake_prob > 0 && st->cfg.wake_prob <= 1) || st->cfg.max_ticks < 1 || st->cfg.epsilon < 0) {
-    mec_policy_set_error("%s: need 0 < wake <= 1, max_ticks >= 1, eps >= 0", name);
+  if (!(st->cfg.wake_prob > 0 && st->cfg.wake_prob <= 1) || st->cfg.max_ticks < 1 || st->cfg.epsilon < 0 ||
+      !(st->round_s > 0)) {
+    mec_policy_set_error("%s: need 0 < wake <= 1, max_ticks >= 1, eps >= 0, round > 0", name);
     goto bad;
   }
   double server_hz = sys && sys->n_servers > 0 ? sys->server[0].cpu_hz : 0;
@@ -274,6 +278,27 @@ const mec_tpos_strategy_t *mec_tpos_policy_strategy(const void *state, size_t i)
 const mec_tpos_params_t *mec_tpos_policy_params(const void *state)
 {
   return state ? &((const tpos_state_t *)state)->p : NULL;
+}
+
+const mec_tpos_game_cfg_t *mec_tpos_policy_game_cfg(const void *state)
+{
+  return state ? &((const tpos_state_t *)state)->cfg : NULL;
+}
+
+double mec_tpos_policy_round(const void *state)
+{
+  return state ? ((const tpos_state_t *)state)->round_s : 0;
+}
+
+const mec_tpos_dnn_t *mec_tpos_policy_table(const void *state, int kind)
+{
+  const tpos_state_t *st = state;
+  return st && kind >= 0 && kind < MEC_DNN_COUNT ? st->table[kind] : NULL;
+}
+
+int mec_tpos_policy_md(const void *state, const mec_system_t *sys, const mec_task_t *t, mec_tpos_md_t *md)
+{
+  return md_of_task(state, sys, t, md);
 }
 
 #define TPOS_INIT(fn, kind, name)                                                      \

@@ -22,13 +22,16 @@
  * scaled), H, B, Td, tau, alpha, beta, gamma, c_t, c_e, delta, f_s,
  * price_unit, wake, eps, max_ticks, improve, uai_step, radius (UAI
  * neighbours: MDs whose distance to the base station differs by at most
- * radius metres; default: every MD is a neighbour), budget (GTPOS exact
- * search budget, default 2e6). */
+ * radius metres; default: every MD is a neighbour; in the simulator: MDs
+ * within radius metres in the plane), budget (GTPOS exact search budget,
+ * default 2e6), round (simulator only: length of a game round, s, default
+ * 2e-3). */
 #ifndef MECSIM_TPOS_POLICY_H
 #define MECSIM_TPOS_POLICY_H
 #include <stddef.h>
 
 #include "policies/policy.h"
+#include "policies/tpos/tpos_game.h"
 #include "policies/tpos/tpos_model.h"
 
 extern const mec_policy_ops_t mec_policy_tpos_cai;
@@ -43,4 +46,17 @@ extern const mec_policy_ops_t mec_policy_tpos_local;
 const mec_tpos_strategy_t *mec_tpos_policy_strategy(const void *state, size_t i);
 /* The parameters the policy uses (owned by the state). */
 const mec_tpos_params_t *mec_tpos_policy_params(const void *state);
+
+/* For the simulator, which runs the CAI / UAI game as messages between actors
+ * (src/actors/tpos_game_actors.c) instead of calling decide():
+ * the game configuration (owned by the state; all_neighbours / radius_m as
+ * the policy arguments set them), the per-network time table of a DNN kind
+ * (owned by the state; NULL for a bad kind), and the game's view of the MD
+ * that issued task t, as decide() builds it (0, or -1 with the policy error
+ * set when the task carries no DNN kind). */
+const mec_tpos_game_cfg_t *mec_tpos_policy_game_cfg(const void *state);
+/* Length of one game round in the simulator, s (argument round, default 2 ms). */
+double mec_tpos_policy_round(const void *state);
+const mec_tpos_dnn_t *mec_tpos_policy_table(const void *state, int kind);
+int mec_tpos_policy_md(const void *state, const mec_system_t *sys, const mec_task_t *t, mec_tpos_md_t *md);
 #endif
