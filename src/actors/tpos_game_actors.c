@@ -130,6 +130,12 @@ static double msg_bits(const tpos_period_t *P, mec_tpos_msg_kind_t kind)
   return mec_tpos_msg_bits(kind, P->p->H);
 }
 
+static uint64_t draw_key(long k, long round, int gmd, int purpose)
+{
+  uint64_t x = mec_splitmix64((uint64_t)k * 0x9E3779B97F4A7C15ull + (uint64_t)round);
+  return mec_splitmix64(x ^ ((uint64_t)gmd << 2 | (uint64_t)purpose));
+}
+
 /* The best response's compute (DP steps) runs on the MD host. */
 static void charge(tpos_period_t *P, uint64_t steps0)
 {
@@ -166,6 +172,19 @@ static void wake_up(tpos_period_t *P, int i)
   mec_tpos_agent_t *a = &P->agent[i];
   mec_tpos_commit_msg_t c;
   int wants;
+  if (P->round == 0) {
+    /* Steps 3-4: a random strategy meeting (28b), committed to the server
+     * (admission control re-solves it if its slots filled up meanwhile). */
+    gsl_rng *rng = mec_rng_new(P->cfg->seed, MEC_STREAM_POLICY, draw_key(P->k, 0, gi, 2));
+    if (!rng) {
+      mec_world_fail("TPOS: out of memory");
+      return;
+    }
+    mec_tpos_agent_random_start(a, rng, NULL, &c);
+    gsl_rng_free(rng);
+    commit_loop(P, i, &c);
+    return;
+  }
   P->woke[i] = 1;
   P->wakeups++, P->round_wakeups++;
   if (P->cfg->mode == MEC_TPOS_CAI) {
@@ -355,12 +374,6 @@ oom:
   return NULL;
 }
 
-static uint64_t draw_key(long k, long round, int gmd, int purpose)
-{
-  uint64_t x = mec_splitmix64((uint64_t)k * 0x9E3779B97F4A7C15ull + (uint64_t)round);
-  return mec_splitmix64(x ^ ((uint64_t)gmd << 2 | (uint64_t)purpose));
-}
-
 /* Mean eq. 24 delay and T_Sigma variance of the committed strategies, for /training. */
 static void round_stats(tpos_period_t *P, double *mean_delay, double *load_var)
 {
@@ -429,13 +442,14 @@ static int run_period(long k, tpos_player_t *list, int n)
     return -1;
   }
   int n_seen = 0, converged = 0;
-  double prev = mec_tpos_server_average_cost(P->server);
-  for (P->round = 0; P->round < cfg->max_ticks && !converged; P->round++) {
+  double prev = NAN;
+  for (P->round = 0; P->round <= cfg->max_ticks && !converged; P->round++) {
     double r0 = simgrid_get_clock();
     P->round_wakeups = P->round_messages = 0;
     for (int i = 0; i < n; i++) {
       int g = P->pl[i]->ctx->task.md;
-      P->active[i] = mec_hash_u01(cfg->seed, draw_key(k, P->round, g, 0)) < cfg->wake_prob;
+      /* round 0 is the start (steps 3-4): every MD commits its first strategy */
+      P->active[i] = P->round == 0 || mec_hash_u01(cfg->seed, draw_key(k, P->round, g, 0)) < cfg->wake_prob;
       P->wake_at[i] = r0 + 0.5 * round_s * mec_hash_u01(cfg->seed, draw_key(k, P->round, g, 1));
       P->woke[i] = 0;
     }
@@ -451,7 +465,7 @@ static int run_period(long k, tpos_player_t *list, int n)
     }
     /* step 11-12 at the server */
     double now = mec_tpos_server_average_cost(P->server);
-    if (fabs(now - prev) > cfg->epsilon) {
+    if (P->round == 0 || fabs(now - prev) > cfg->epsilon) {
       memset(seen, 0, (size_t)n);
       n_seen = 0;
     }
@@ -462,7 +476,8 @@ static int run_period(long k, tpos_player_t *list, int n)
       double md_delay, load_var;
       round_stats(P, &md_delay, &load_var);
       trace_training_rec_t tr = {(int32_t)k, (int32_t)P->round, -now, (double)P->round_wakeups,
-                                 (double)P->round_messages, md_delay, load_var, fabs(now - prev)};
+                                 (double)P->round_messages, md_delay, load_var,
+                                 P->round == 0 ? NAN : fabs(now - prev)};
       if (trace_add_training(w->trace, &tr) != 0) {
         mec_world_fail("trace: %s", trace_error(w->trace));
         free(seen);
@@ -474,6 +489,7 @@ static int run_period(long k, tpos_player_t *list, int n)
     converged = n_seen == n;
   }
   free(seen);
+  P->round--; /* rounds of the game proper (round 0 was the start) */
   if (!converged)
     XBT_WARN("TPOS period %ld: no convergence after %ld rounds (max_ticks)", k, P->round);
   XBT_VERB("TPOS period %ld: %d players, %ld rounds, %ld wake-ups, %ld messages, avg cost %g", k, n, P->round,
