@@ -1,0 +1,320 @@
+"""Plotting helpers shared by the analysis notebooks (matplotlib + pandas).
+
+They take the frames of mecsim_trace.load_many(...) (one row per task or per
+server sample, with "run", "policy" and "seed" columns) and the trace's units
+({dataset: {field: unit}}), and label every axis "quantity [unit]" with the
+unit the trace declares.
+
+    import mecsim_trace as mt, plots
+    many = mt.load_many(paths, columns=("policy", "seed"))
+    plots.check_same_scenario(many.attrs)
+    order = plots.policy_order(many.tasks.policy.unique())
+    fig = plots.plot_delay_cdf(many.tasks, many.units, order)
+    plots.save(fig, "figures", "delay_cdf")
+
+Functions return new matplotlib figures (the caller owns and closes them) or
+new DataFrames; none modifies its inputs.
+"""
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+# The simulator's baselines first, in --list-policies order; others follow sorted.
+BASELINES = ("local", "offload-nearest", "random", "greedy", "least-loaded", "round-robin")
+
+# Run-specific root attributes: two runs of one scenario may differ in these.
+RUN_SPECIFIC_ATTRS = {
+    "policy", "seed", "command_line", "configuration", "end_time_s", "tasks_done",
+    "cfg.policy", "cfg.policy_args", "cfg.seed", "cfg.trace", "cfg.quiet", "cfg.model",
+}
+
+# Phases of a task's delay, in the order they happen: (column, legend label).
+# Their mean durations (a missing phase counts 0 s) plus "other" add up to the
+# mean delay; "other" is the time no phase covers (waiting for the MD's radio,
+# which sends one transfer at a time).
+PHASES = (
+    ("decide_s", "decision"),
+    ("local_s", "local execution"),
+    ("up_s", "upload (radio)"),
+    ("fwd_s", "fiber to server"),
+    ("wait_s", "wait in server queue"),
+    ("exec_s", "server execution"),
+    ("down_s", "download (fiber + radio)"),
+)
+OTHER_PHASE = "other (radio busy)"
+
+_LINESTYLES = ("-", "--", "-.", ":")
+
+
+def axis_label(quantity, unit):
+    """'quantity [unit]'; unit '1' (the trace's dimensionless) stays '[1]'."""
+    return f"{quantity} [{unit}]" if unit else quantity
+
+
+def policy_order(policies):
+    """Policies in display order: known baselines first, then the rest sorted."""
+    present = list(dict.fromkeys(policies))
+    known = [p for p in BASELINES if p in present]
+    return known + sorted(p for p in present if p not in BASELINES)
+
+
+def policy_styles(order):
+    """{policy: dict(color=..., linestyle=...)}: one tab10 colour per policy and
+    a line style cycling faster, so that identical curves stay visible."""
+    cmap = plt.get_cmap("tab10")
+    return {p: {"color": cmap(i % 10), "linestyle": _LINESTYLES[i % len(_LINESTYLES)]}
+            for i, p in enumerate(order)}
+
+
+def check_same_scenario(run_attrs):
+    """Raises ValueError if the runs ({run: root attrs}) do not share one
+    scenario: same platform and deployment XML and the same knobs apart from
+    the run-specific ones (policy, policy_args, seed, trace file, ...).
+    Returns the shared attributes (a new dict)."""
+    runs = list(run_attrs)
+    if not runs:
+        raise ValueError("no trace to compare")
+    ref_run = runs[0]
+    ref = {k: v for k, v in run_attrs[ref_run].items() if k not in RUN_SPECIFIC_ATTRS}
+    problems = []
+    for run in runs[1:]:
+        cur = {k: v for k, v in run_attrs[run].items() if k not in RUN_SPECIFIC_ATTRS}
+        for key in sorted(set(ref) | set(cur)):
+            a, b = ref.get(key, "<absent>"), cur.get(key, "<absent>")
+            if str(a) != str(b):
+                a_s, b_s = str(a), str(b)
+                if len(a_s) > 60 or len(b_s) > 60:
+                    a_s, b_s = "(text)", "(different text)"
+                problems.append(f"{run}: {key} = {b_s}, but {ref_run}: {key} = {a_s}")
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise ValueError("the traces are not runs of one scenario (run analysis/run_policies.sh"
+                         f" with --clean into an empty directory):\n  {shown}{more}")
+    return ref
+
+
+def summary_table(tasks, order):
+    """One row per policy (index, in `order`): runs, seeds, tasks, mean and
+    p95 delay (s), mean energy per task (J), offloaded share (%), tasks with a
+    deadline, misses and miss share (% of the tasks with a deadline; NaN when
+    none has one). Pools every task of every seed."""
+    rows = []
+    for p in order:
+        t = tasks[tasks.policy == p]
+        with_deadline = int((t.deadline > 0).sum())
+        missed = int(t.missed.sum())
+        rows.append({
+            "policy": p,
+            "runs": t.run.nunique(),
+            "seeds": ",".join(str(s) for s in sorted(t.seed.unique())) if "seed" in t else "",
+            "tasks": len(t),
+            "mean_delay_s": t.delay.mean(),
+            "p95_delay_s": t.delay.quantile(0.95),
+            "mean_energy_j": t.energy.mean(),
+            "offloaded_pct": 100.0 * t.offloaded.mean() if len(t) else np.nan,
+            "deadline_tasks": with_deadline,
+            "missed": missed,
+            "missed_pct": 100.0 * missed / with_deadline if with_deadline else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("policy")
+
+
+def ecdf(values):
+    """(sorted values, cumulative fractions 1/n .. 1) of the non-NaN values."""
+    x = np.sort(np.asarray(values, dtype=float))
+    x = x[~np.isnan(x)]
+    return x, np.arange(1, len(x) + 1) / max(len(x), 1)
+
+
+def plot_delay_cdf(tasks, units, order):
+    """Empirical CDF of the task delay, one curve per policy (all seeds pooled).
+    The delay axis is logarithmic when delays span more than two decades."""
+    styles = policy_styles(order)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    lo, hi = np.inf, 0.0
+    for p in order:
+        x, y = ecdf(tasks.loc[tasks.policy == p, "delay"])
+        if not len(x):
+            continue
+        lo, hi = min(lo, x[0]), max(hi, x[-1])
+        ax.step(x, y, where="post", label=f"{p} (n={len(x)})", linewidth=1.6, **styles[p])
+    if 0 < lo and hi / lo > 100:
+        ax.set_xscale("log")
+    ax.set_xlabel(axis_label("task delay (done - arrival)", units["tasks"]["delay"]))
+    ax.set_ylabel(axis_label("fraction of tasks with a smaller delay", "1"))
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Task delay CDF per policy")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def _per_seed(tasks, column, order, reduce="mean"):
+    """{policy: array of per-run reductions of `column`}."""
+    return {p: tasks[tasks.policy == p].groupby("run")[column].agg(reduce).to_numpy() for p in order}
+
+
+def _seed_dots(ax, xs, per_seed, label):
+    """Black dots at each run's value over the bars (one legend entry)."""
+    first = True
+    for x, values in zip(xs, per_seed):
+        ax.plot(np.full(len(values), x), values, "o", color="black", markersize=3.5,
+                label=label if first and len(values) else None)
+        first = first and not len(values)
+
+
+def plot_energy(tasks, units, order):
+    """Mean MD energy per task, stacked: local computation + radio transmission
+    (all seeds pooled), with each run's mean total as a dot."""
+    unit = units["tasks"]["energy"]
+    x = np.arange(len(order))
+    local = [tasks.loc[tasks.policy == p, "energy_local_j"].mean() for p in order]
+    tx = [tasks.loc[tasks.policy == p, "energy_tx_j"].mean() for p in order]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.bar(x, local, color="tab:orange", label="local computation")
+    ax.bar(x, tx, bottom=local, color="tab:blue", label="transmission")
+    per_run = _per_seed(tasks, "energy", order)
+    _seed_dots(ax, x, [per_run[p] for p in order], "mean of one run (seed)")
+    ax.set_xticks(x, order, rotation=20, ha="right")
+    ax.set_xlabel(axis_label("policy", ""))
+    ax.set_ylabel(axis_label("mean MD energy per task", unit))
+    ax.set_title("Energy of the mobile devices per task")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_deadline_misses(tasks, order, deadline_knob=None):
+    """Share of the tasks with a deadline that missed it, per policy (bars:
+    all seeds pooled, with misses/tasks under the policy name; dots: each
+    run). deadline_knob (e.g. the root attribute cfg.deadline) goes in the
+    title. When no task has a deadline the figure says so instead of
+    drawing empty bars."""
+    x = np.arange(len(order))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    with_deadline = tasks[tasks.deadline > 0]
+    pct, labels = [], []
+    for p in order:
+        t = with_deadline[with_deadline.policy == p]
+        pct.append(100.0 * t.missed.mean() if len(t) else 0.0)
+        labels.append(f"{int(t.missed.sum())}/{len(t)}")
+    ax.bar(x, pct, color="tab:red", alpha=0.8, label="all runs pooled")
+    if len(with_deadline):
+        per_run = _per_seed(with_deadline.assign(missed_pct=100.0 * with_deadline.missed),
+                            "missed_pct", order)
+        _seed_dots(ax, x, [per_run[p] for p in order], "one run (seed)")
+        ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no task has a deadline in these traces\n(a deadline of 0 means none)",
+                transform=ax.transAxes, ha="center", va="center")
+    ax.set_ylim(0, 105)
+    ax.set_xticks(x, [f"{p}\n{n} missed" for p, n in zip(order, labels)], fontsize="small")
+    ax.set_xlabel(axis_label("policy", ""))
+    ax.set_ylabel(axis_label("deadline misses (share of tasks with a deadline)", "%"))
+    ax.set_title("Deadline misses per policy" + (f" (deadline = {deadline_knob} s)" if deadline_knob else ""))
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_server_queues(servers, units, order, max_lines=8):
+    """Tasks waiting in each server's queue over time (/servers samples), one
+    panel per policy, for the run with the smallest seed of that policy. With
+    more than `max_lines` servers a panel shows the mean and max over servers."""
+    u = units["servers"]
+    ncols = min(3, max(len(order), 1))
+    nrows = (len(order) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows + 0.6),
+                             sharex=True, sharey=True, squeeze=False)
+    for ax in axes.flat[len(order):]:
+        ax.set_visible(False)
+    for ax, p in zip(axes.flat, order):
+        s = servers[servers.policy == p]
+        if not len(s):
+            ax.text(0.5, 0.5, "no /servers samples\n(knob sample = 0?)", transform=ax.transAxes,
+                    ha="center", va="center")
+        else:
+            run = s.sort_values("seed").run.iloc[0] if "seed" in s else s.run.iloc[0]
+            s = s[s.run == run]
+            ids = sorted(s.server.unique())
+            if len(ids) <= max_lines:
+                for sid in ids:
+                    q = s[s.server == sid]
+                    ax.step(q.time, q.queued, where="post", label=f"server {sid}", linewidth=1.2)
+            else:
+                g = s.groupby("time").queued
+                ax.step(g.mean().index, g.mean().to_numpy(), where="post", label="mean over servers")
+                ax.step(g.max().index, g.max().to_numpy(), where="post", label="max over servers")
+            p_seed = s.seed.iloc[0] if "seed" in s else "?"
+            ax.set_title(f"{p} (seed {p_seed})", fontsize="medium")
+            ax.legend(fontsize="x-small", loc="upper right")
+        ax.grid(True, alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(axis_label("tasks waiting", u["queued"]))
+    # The lowest visible panel of each column (the last row may be partial).
+    for ax in axes.flat[max(len(order) - ncols, 0):len(order)]:
+        ax.xaxis.set_tick_params(labelbottom=True)
+        ax.set_xlabel(axis_label("simulated time", u["time"]))
+    fig.suptitle("Server queue length over time (tasks waiting, not in service)")
+    fig.tight_layout()
+    return fig
+
+
+def phase_means(tasks, order):
+    """Mean time per task in each phase (columns: PHASES labels + OTHER_PHASE),
+    one row per policy. A phase a task skipped counts as 0 s, so each row adds
+    up to the policy's mean delay."""
+    rows = {}
+    for p in order:
+        t = tasks[tasks.policy == p]
+        parts = {label: t[col].fillna(0.0) for col, label in PHASES}
+        covered = sum(parts.values())
+        row = {label: v.mean() for label, v in parts.items()}
+        other = (t.delay - covered).mean()
+        # The phases tile the delay exactly up to rounding of absolute times.
+        row[OTHER_PHASE] = 0.0 if abs(other) < 1e-9 else other
+        rows[p] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def plot_phase_breakdown(tasks, units, order):
+    """Stacked bars of phase_means(tasks, order): where each policy's mean
+    delay goes."""
+    means = phase_means(tasks, order)
+    unit = units["tasks"]["up_s"]
+    x = np.arange(len(order))
+    cmap = plt.get_cmap("tab10")
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    bottom = np.zeros(len(order))
+    for i, label in enumerate(means.columns):
+        v = means[label].to_numpy()
+        if not np.any(np.abs(v) > 0):
+            continue  # a phase no policy has: keep the legend short
+        color = "lightgray" if label == OTHER_PHASE else cmap(i)
+        ax.bar(x, v, bottom=bottom, label=label, color=color)
+        bottom += v
+    delays = [tasks.loc[tasks.policy == p, "delay"].mean() for p in order]
+    ax.plot(x, delays, "_", color="black", markersize=30, label="mean delay")
+    # Explicit limits: the stacked bars' sticky edges would clip the autoscale.
+    ax.set_ylim(0, 1.08 * max(np.nanmax(delays), np.nanmax(bottom), 1e-12))
+    ax.set_xticks(x, order, rotation=20, ha="right")
+    ax.set_xlabel(axis_label("policy", ""))
+    ax.set_ylabel(axis_label("mean time per task", unit))
+    ax.set_title("Where the delay goes: mean time per phase")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, directory, name, dpi=120):
+    """Writes fig as DIRECTORY/NAME.png (directory created) and returns the path."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"{name}.png")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
