@@ -18,6 +18,7 @@ new DataFrames; none modifies its inputs.
 import os
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -229,8 +230,10 @@ def plot_server_queues(servers, units, order, max_lines=8):
     u = units["servers"]
     ncols = min(3, max(len(order), 1))
     nrows = (len(order) + ncols - 1) // ncols
+    # Own y scale per panel: a policy that floods one server would flatten
+    # the others' queues to nothing; the title gives each panel's maximum.
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows + 0.6),
-                             sharex=True, sharey=True, squeeze=False)
+                             sharex=True, squeeze=False)
     for ax in axes.flat[len(order):]:
         ax.set_visible(False)
     for ax, p in zip(axes.flat, order):
@@ -251,10 +254,11 @@ def plot_server_queues(servers, units, order, max_lines=8):
                 ax.step(g.mean().index, g.mean().to_numpy(), where="post", label="mean over servers")
                 ax.step(g.max().index, g.max().to_numpy(), where="post", label="max over servers")
             p_seed = s.seed.iloc[0] if "seed" in s else "?"
-            ax.set_title(f"{p} (seed {p_seed})", fontsize="medium")
+            ax.set_title(f"{p} (seed {p_seed}): max {s.queued.max():g}", fontsize="medium")
             ax.legend(fontsize="x-small", loc="upper right")
+            ax.set_ylim(0, 1.08 * max(1.0, float(s.queued.max())))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of tasks
         ax.grid(True, alpha=0.3)
-    for ax in axes[:, 0]:
         ax.set_ylabel(axis_label("tasks waiting", u["queued"]))
     # The lowest visible panel of each column (the last row may be partial).
     for ax in axes.flat[max(len(order) - ncols, 0):len(order)]:
@@ -284,30 +288,40 @@ def phase_means(tasks, order):
 
 def plot_phase_breakdown(tasks, units, order):
     """Stacked bars of phase_means(tasks, order): where each policy's mean
-    delay goes."""
+    delay goes, in seconds (left) and as a share of that mean delay (right,
+    so that the phases of fast policies stay visible next to slow ones)."""
     means = phase_means(tasks, order)
     unit = units["tasks"]["up_s"]
+    delays = np.array([tasks.loc[tasks.policy == p, "delay"].mean() for p in order])
     x = np.arange(len(order))
     cmap = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, (ax, ax_pct) = plt.subplots(1, 2, figsize=(12, 4.8))
     bottom = np.zeros(len(order))
+    bottom_pct = np.zeros(len(order))
     for i, label in enumerate(means.columns):
         v = means[label].to_numpy()
         if not np.any(np.abs(v) > 0):
             continue  # a phase no policy has: keep the legend short
         color = "lightgray" if label == OTHER_PHASE else cmap(i)
         ax.bar(x, v, bottom=bottom, label=label, color=color)
+        share = np.divide(100.0 * v, delays, out=np.zeros(len(v)), where=delays > 0)
+        ax_pct.bar(x, share, bottom=bottom_pct, color=color)
         bottom += v
-    delays = [tasks.loc[tasks.policy == p, "delay"].mean() for p in order]
+        bottom_pct += share
     ax.plot(x, delays, "_", color="black", markersize=30, label="mean delay")
     # Explicit limits: the stacked bars' sticky edges would clip the autoscale.
     ax.set_ylim(0, 1.08 * max(np.nanmax(delays), np.nanmax(bottom), 1e-12))
-    ax.set_xticks(x, order, rotation=20, ha="right")
-    ax.set_xlabel(axis_label("policy", ""))
     ax.set_ylabel(axis_label("mean time per task", unit))
-    ax.set_title("Where the delay goes: mean time per phase")
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title("Mean time per phase")
+    ax_pct.set_ylim(0, 100)
+    ax_pct.set_ylabel(axis_label("share of the mean delay", "%"))
+    ax_pct.set_title("Share of each phase in the mean delay")
+    for a in (ax, ax_pct):
+        a.set_xticks(x, order, rotation=20, ha="right")
+        a.set_xlabel(axis_label("policy", ""))
+        a.grid(True, axis="y", alpha=0.3)
+    fig.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.suptitle("Where the delay goes")
     fig.tight_layout()
     return fig
 
