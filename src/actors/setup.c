@@ -25,6 +25,7 @@
 #include <string.h>
 #include <xbt/dict.h>
 #include <xbt/dynar.h>
+#include <xbt/log.h>
 
 typedef struct setup_ctx {
   const mec_setup_input_t *in;
@@ -322,7 +323,7 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   return 0;
 }
 
-int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
+static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
 {
   setup_ctx_t c = {in, err, errlen};
   mec_scenario_defaults(&w->sc);
@@ -557,6 +558,17 @@ int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t err
       return -1;
   }
   return 0;
+}
+
+int mec_setup(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
+{
+  if (setup_world(w, in, err, errlen) == 0)
+    return 0;
+  /* The run will not start, and SimGrid's exit handler would warn twice that
+   * the (never started) deployed actors skip their cleanups: keep the error
+   * message the only one. */
+  xbt_log_control_set("ker_engine.thres:error");
+  return -1;
 }
 
 void mec_world_free(mec_world_t *w)
