@@ -1,0 +1,259 @@
+#!/usr/bin/python3
+"""Writes a mecsim platform and deployment for a large cell: N mobile devices (MDs) and M edge servers.
+
+Run with /usr/bin/python3 (standard library only). Example, 10^5 MDs and 10 servers:
+
+    /usr/bin/python3 platforms/generate.py --n-md 100000 --n-servers 10 \\
+        --platform /tmp/big.xml --deployment /tmp/big-dep.xml
+    build/mecsim /tmp/big.xml /tmp/big-dep.xml
+
+How the platform is laid out (docs/model.md and platforms/README.md say why):
+- The MDs are SimGrid <cluster>s, one line per speed class whatever N is. Each cluster host gets a
+  loopback link (loopback_bw / loopback_lat): that link is the whole route from the MD host to
+  itself, so it is the MD's own radio link, whose bandwidth mecsim's radio model sets before
+  each transfer. No link is shared between MDs: a shared cell link would make SimGrid's sharing
+  solver O(N) per event.
+- The cluster's private links and backbone are never crossed (mecsim moves a task to the BS host
+  after its upload); they exist because <cluster> requires them.
+- The BS and the servers are in a Full zone: fiber BS - server 1, and server 1 - server m for the
+  paper's forwarding (forward=via-first); the direct route BS - server m over both links serves
+  forward=direct.
+- MD hosts carry no distance property (a cluster cannot give one per host): mecsim places each MD
+  uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed.
+
+The deployment has one base_station actor whose <prop>s are scenario knobs, the M edge_server
+actors, and one mobile_device actor per MD (md-0 .. md-(N-1), in this order).
+"""
+import argparse
+import random
+import sys
+from xml.sax.saxutils import quoteattr
+
+
+def positive_float(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a number" % text)
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError("'%s' must be a positive number" % text)
+    return v
+
+
+def non_negative_float(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a number" % text)
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError("'%s' must be a non-negative number" % text)
+    return v
+
+
+def positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not an integer" % text)
+    if v < 1:
+        raise argparse.ArgumentTypeError("'%s' must be >= 1" % text)
+    return v
+
+
+def speed_range(text):
+    """'A' (every MD at A cycles/s) or 'A:B' (classes drawn uniformly in [A, B])."""
+    parts = text.split(":")
+    if len(parts) not in (1, 2):
+        raise argparse.ArgumentTypeError("'%s': expected A or A:B (cycles/s)" % text)
+    lo, hi = positive_float(parts[0]), positive_float(parts[-1])
+    if hi < lo:
+        raise argparse.ArgumentTypeError("'%s': B must be >= A" % text)
+    return lo, hi
+
+
+def server_speeds(text):
+    """'A,B,C,...' (one per server) or 'A:B' (evenly spread over M servers) or 'A'."""
+    if "," in text:
+        return [positive_float(x) for x in text.split(",")]
+    return speed_range(text)
+
+
+def knob(text):
+    if "=" not in text or text.startswith("="):
+        raise argparse.ArgumentTypeError("'%s': expected KEY=VALUE (a knob of mecsim --list-knobs)" % text)
+    return tuple(text.split("=", 1))
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="generate.py",
+        description="Write a mecsim platform (SimGrid XML) and deployment for N mobile devices and M edge "
+        "servers in one cell. MDs are compact <cluster>s whose loopback link is each MD's own radio link; "
+        "the BS and the servers are in a Full zone joined by fiber.",
+        epilog="Units: speeds in cycles/s (1 SimGrid flop = 1 cycle), rates in bit/s, times in s. "
+        "Any other scenario knob goes in with --set KEY=VALUE (see mecsim --list-knobs); the mecsim command "
+        "line still overrides what the deployment sets.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    g = p.add_argument_group("size")
+    g.add_argument("--n-md", type=positive_int, default=1000, help="number of mobile devices N")
+    g.add_argument("--n-servers", type=positive_int, default=10, help="number of edge servers M")
+    g = p.add_argument_group("speeds")
+    g.add_argument("--md-speed", type=speed_range, default=(300e6, 500e6), metavar="A[:B]",
+                   help="MD CPU speed, cycles/s: one value, or A:B to draw each speed class uniformly in [A, B]")
+    g.add_argument("--md-classes", type=positive_int, default=5,
+                   help="speed classes when --md-speed is A:B: the MDs are split into this many clusters of "
+                   "(nearly) equal size, each with its own drawn speed (SimGrid gives every host of a cluster the "
+                   "same speed)")
+    g.add_argument("--server-speed", type=server_speeds, default=(12e9, 20e9), metavar="A[:B]|A,B,...",
+                   help="edge server speeds, cycles/s per core: one value, A:B evenly spread over the M servers "
+                   "(server 1 gets A), or a comma list of M values")
+    g.add_argument("--server-cores", type=positive_int, default=1, help="cores per server (tasks served at once)")
+    g.add_argument("--bs-speed", type=positive_float, default=10e9,
+                   help="BS CPU, cycles/s (runs the central controller's decisions)")
+    g = p.add_argument_group("links")
+    g.add_argument("--fiber-bps", type=positive_float, default=10e9, help="fiber BS - server 1, bit/s")
+    g.add_argument("--fiber-latency", type=non_negative_float, default=0.0, help="fiber BS - server 1 latency, s")
+    g.add_argument("--mu-bps", type=positive_float, default=100e6,
+                   help="fiber server 1 - server m (forwarding rate mu of DTOMALB eq. 9), bit/s")
+    g.add_argument("--mu-latency", type=non_negative_float, default=0.0, help="fiber server 1 - server m latency, s")
+    g = p.add_argument_group("workload and policy (scenario knobs written into the deployment)")
+    g.add_argument("--tasks", type=positive_int, default=10, help="tasks per MD (knob tasks_per_md)")
+    g.add_argument("--arrivals", choices=["slotted", "poisson"], default="slotted", help="knob arrivals")
+    g.add_argument("--slot", type=positive_float, default=1.0, help="slot length T, s (knob slot)")
+    g.add_argument("--rate", type=positive_float, default=1.0, help="Poisson arrivals per MD per s (knob rate)")
+    g.add_argument("--policy", default="random", help="offloading policy (mecsim --list-policies)")
+    g.add_argument("--policy-args", default="", help="policy arguments \"key=value,...\" (knob policy_args)")
+    g.add_argument("--seed", type=int, default=1,
+                   help="run seed (knob seed), also the seed of the MD speed-class draws here")
+    g.add_argument("--set", type=knob, action="append", default=[], metavar="KEY=VALUE",
+                   help="any other scenario knob, repeatable (e.g. --set bandwidth=20e6 --set share_users=10)")
+    g = p.add_argument_group("output")
+    g.add_argument("--platform", default=None, help="platform file to write (default mec_N<N>_M<M>.platform.xml)")
+    g.add_argument("--deployment", default=None,
+                   help="deployment file to write (default mec_N<N>_M<M>.deployment.xml)")
+    a = p.parse_args(argv)
+    if a.seed < 0:
+        p.error("--seed must be >= 0")
+    if isinstance(a.server_speed, list) and len(a.server_speed) != a.n_servers:
+        p.error("--server-speed lists %d values for %d servers" % (len(a.server_speed), a.n_servers))
+    names = {k for k, _ in a.set}
+    clash = names & {"policy", "policy_args", "seed", "tasks_per_md", "arrivals", "slot", "rate"}
+    if clash:
+        p.error("--set %s: use the dedicated option instead" % ", ".join(sorted(clash)))
+    prefix = "mec_N%d_M%d" % (a.n_md, a.n_servers)
+    a.platform = a.platform or prefix + ".platform.xml"
+    a.deployment = a.deployment or prefix + ".deployment.xml"
+    return a
+
+
+def speed_classes(a):
+    """[(first, last, speed)]: contiguous MD index ranges and their speed."""
+    lo, hi = a.md_speed
+    k = 1 if lo == hi else min(a.md_classes, a.n_md)
+    rng = random.Random(a.seed)
+    out = []
+    for c in range(k):
+        first = c * a.n_md // k
+        last = (c + 1) * a.n_md // k - 1
+        speed = lo if k == 1 else round(rng.uniform(lo, hi), -3)  # to 1 kHz: readable files
+        out.append((first, last, speed))
+    return out
+
+
+def server_speed_list(a):
+    if isinstance(a.server_speed, list):
+        return a.server_speed
+    lo, hi = a.server_speed
+    m = a.n_servers
+    return [lo + (hi - lo) * s / (m - 1) if m > 1 else lo for s in range(m)]
+
+
+def bytes_per_s(bps):
+    return "%.12gBps" % (bps / 8.0)
+
+
+def flops(v):
+    return "%.12gf" % v
+
+
+def write_platform(a, out):
+    classes = speed_classes(a)
+    servers = server_speed_list(a)
+    w = out.write
+    w("<?xml version='1.0'?>\n")
+    w('<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n')
+    w("<!-- Written by platforms/generate.py: %d mobile devices (MDs), %d edge servers.\n" % (a.n_md, a.n_servers))
+    w("     An MD host's speed is its CPU in cycles/s; its loopback link is its radio link (bandwidth set\n")
+    w("     by mecsim's radio model before each transfer; the value here is a placeholder). -->\n")
+    w('<platform version="4.1">\n')
+    w('  <zone id="world" routing="Full">\n')
+    for c, (first, last, speed) in enumerate(classes):
+        w("    <!-- MDs md-%d .. md-%d at %.6g MHz. loopback = the MD's radio link; the private links (bw, lat)\n"
+          "         and the backbone are required by <cluster> but never used by mecsim -->\n"
+          % (first, last, speed / 1e6))
+        w('    <cluster id="mds-%d" prefix="md-" suffix="" radical="%d-%d" speed="%s"\n'
+          '             bw="1GBps" lat="0" loopback_bw="1MBps" loopback_lat="0"/>\n'
+          % (c, first, last, flops(speed)))
+    w('    <!-- the BS and the edge servers, joined by fiber -->\n')
+    w('    <zone id="core" routing="Full">\n')
+    w('      <host id="bs" speed="%s"/> <!-- BS: runs the controller\'s decisions -->\n' % flops(a.bs_speed))
+    for s, speed in enumerate(servers):
+        w('      <host id="es-%d" speed="%s" core="%d"/>\n' % (s + 1, flops(speed), a.server_cores))
+    w('      <!-- fiber BS - server 1: %.6g bit/s -->\n' % a.fiber_bps)
+    w('      <link id="fiber-bs-1" bandwidth="%s" latency="%.17gs"/>\n' % (bytes_per_s(a.fiber_bps), a.fiber_latency))
+    if a.n_servers > 1:
+        w('      <!-- fiber server 1 - server m: mu = %.6g bit/s -->\n' % a.mu_bps)
+    for s in range(2, a.n_servers + 1):
+        w('      <link id="fiber-1-%d" bandwidth="%s" latency="%.17gs"/>\n' % (s, bytes_per_s(a.mu_bps), a.mu_latency))
+    w('      <route src="bs" dst="es-1"><link_ctn id="fiber-bs-1"/></route>\n')
+    for s in range(2, a.n_servers + 1):
+        w('      <route src="es-1" dst="es-%d"><link_ctn id="fiber-1-%d"/></route> <!-- forward=via-first hop -->\n'
+          % (s, s))
+        w('      <route src="bs" dst="es-%d"><link_ctn id="fiber-bs-1"/><link_ctn id="fiber-1-%d"/></route>'
+          ' <!-- forward=direct -->\n' % (s, s))
+    w("    </zone>\n")
+    w("  </zone>\n")
+    w("</platform>\n")
+
+
+def write_deployment(a, out):
+    w = out.write
+    w("<?xml version='1.0'?>\n")
+    w('<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n')
+    w("<!-- Written by platforms/generate.py for %s. base_station <prop>s are scenario knobs\n"
+      "     (mecsim's list-knobs option lists them); the command line overrides them. -->\n" % a.platform)
+    w('<platform version="4.1">\n')
+    w('  <actor host="bs" function="base_station">\n')
+    knobs = [("policy", a.policy), ("policy_args", a.policy_args), ("seed", str(a.seed)),
+             ("tasks_per_md", str(a.tasks)), ("arrivals", a.arrivals)]
+    knobs.append(("slot", "%.17g" % a.slot) if a.arrivals == "slotted" else ("rate", "%.17g" % a.rate))
+    knobs += list(a.set)
+    for k, v in knobs:
+        if k == "policy_args" and not v:
+            continue
+        w("    <prop id=%s value=%s/>\n" % (quoteattr(k), quoteattr(v)))
+    w("  </actor>\n")
+    for s in range(1, a.n_servers + 1):
+        w('  <actor host="es-%d" function="edge_server"><prop id="id" value="%d"/></actor>\n' % (s, s))
+    w("  <!-- MDs, numbered 0..%d in this order -->\n" % (a.n_md - 1))
+    for i in range(a.n_md):
+        w('  <actor host="md-%d" function="mobile_device"/>\n' % i)
+    w("</platform>\n")
+
+
+def main(argv):
+    a = parse_args(argv)
+    for path, writer in ((a.platform, write_platform), (a.deployment, write_deployment)):
+        try:
+            with open(path, "w") as f:
+                writer(a, f)
+        except OSError as e:
+            print("generate.py: cannot write %s: %s" % (path, e.strerror), file=sys.stderr)
+            return 1
+    print("generate.py: wrote %s and %s (%d MDs, %d servers)" % (a.platform, a.deployment, a.n_md, a.n_servers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
