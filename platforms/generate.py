@@ -99,13 +99,13 @@ def parse_args(argv):
     g.add_argument("--n-md", type=positive_int, default=1000, help="number of mobile devices N")
     g.add_argument("--n-servers", type=positive_int, default=10, help="number of edge servers M")
     g = p.add_argument_group("speeds")
-    g.add_argument("--md-speed", type=speed_range, default=(300e6, 500e6), metavar="A[:B]",
+    g.add_argument("--md-speed", type=speed_range, default="300e6:500e6", metavar="A[:B]",
                    help="MD CPU speed, cycles/s: one value, or A:B to draw each speed class uniformly in [A, B]")
     g.add_argument("--md-classes", type=positive_int, default=5,
                    help="speed classes when --md-speed is A:B: the MDs are split into this many clusters of "
                    "(nearly) equal size, each with its own drawn speed (SimGrid gives every host of a cluster the "
                    "same speed)")
-    g.add_argument("--server-speed", type=server_speeds, default=(12e9, 20e9), metavar="A[:B]|A,B,...",
+    g.add_argument("--server-speed", type=server_speeds, default="12e9:20e9", metavar="A[:B]|A,B,...",
                    help="edge server speeds, cycles/s per core: one value, A:B evenly spread over the M servers "
                    "(server 1 gets A), or a comma list of M values")
     g.add_argument("--server-cores", type=positive_int, default=1, help="cores per server (tasks served at once)")
