@@ -3,15 +3,15 @@
 # exponential service of mean 0.01 s (mu = 100/s, rho = 0.5) on platforms/validation_queue.xml;
 # queue_check.py compares the server's arrivals, service, mean sojourn and Little's law with theory.
 # Usage: test_queue_mm1.sh MECSIM SRCDIR. With MECSIM_RELEASE_BIN set: a long run (10^6 tasks)
-# at 2 % tolerance; else the given binary (often sanitized, slow) on 2*10^5 tasks at 4 %.
+# at 2 % tolerance; else the given binary (often sanitized, slow) on 1.2*10^5 tasks at 4 %.
 set -u
 src=$2
 if [ -n "${MECSIM_RELEASE_BIN:-}" ]; then
   bin=$MECSIM_RELEASE_BIN per_md=100000 tol=0.02
   echo "long run: release binary, 10^6 tasks, tolerance 2 %"
 else
-  bin=$1 per_md=20000 tol=0.04
-  echo "short run: 2*10^5 tasks, tolerance 4 % (set MECSIM_RELEASE_BIN for 10^6 tasks at 2 %)"
+  bin=$1 per_md=12000 tol=0.04
+  echo "short run: 1.2*10^5 tasks, tolerance 4 % (set MECSIM_RELEASE_BIN for 10^6 tasks at 2 %)"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
