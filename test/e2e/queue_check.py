@@ -47,9 +47,9 @@ class Checks:
         print(("PASS " if ok else "FAIL ") + text)
         self.failed += 0 if ok else 1
 
-    def rel(self, name, got, want, tol, se=None):
+    def rel(self, name, got, want, tol, se=None, want_is="theory"):
         err = got / want - 1.0
-        text = f"{name}: measured {got:.6g}, theory {want:.6g}, error {100 * err:+.3f}% (tolerance {100 * tol:g}%"
+        text = f"{name}: measured {got:.6g}, {want_is} {want:.6g}, error {100 * err:+.3f}% (tolerance {100 * tol:g}%"
         if se is not None:
             text += f", standard error {100 * se / want:.3f}%"
         text += ")"
@@ -120,7 +120,7 @@ def main():
         L = in_system.mean()
         lam_meas = n / (t_end - t0)
         c.rel("Little's law: time-average number at the server L vs measured lambda W", L, lam_meas * soj.mean(), a.tol,
-              batch_se(in_system))
+              batch_se(in_system), want_is="lambda W")
         c.rel("number at the server L vs theory lambda W", L, lam * theory, a.tol, batch_se(in_system))
     else:
         c.report(False, f"only {len(in_system)} /servers samples in the window (need {10 * N_BATCHES})")
