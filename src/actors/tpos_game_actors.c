@@ -166,6 +166,47 @@ static void commit_loop(tpos_period_t *P, int i, mec_tpos_commit_msg_t *c)
   }
 }
 
+/* Steps 3-4: the MD learns the slot occupancy, commits a random strategy
+ * meeting (28b) in the open slots, and if a slot filled up meanwhile (the
+ * others start at the same time) commits all-local instead, which is always
+ * accepted: afterwards the server holds every MD's strategy and cost. */
+static void start(tpos_period_t *P, int i)
+{
+  int gi = P->pl[i]->ctx->task.md;
+  mec_tpos_agent_t *a = &P->agent[i];
+  mec_tpos_commit_msg_t c;
+  mec_tpos_reply_msg_t reply;
+  mec_tpos_aggregate_msg_t agg;
+  send_msg(P, gi, -1, 1, MEC_TPOS_MSG_QUERY, msg_bits(P, MEC_TPOS_MSG_QUERY));
+  mec_tpos_server_aggregate(P->server, &agg);
+  send_msg(P, gi, -1, 0, MEC_TPOS_MSG_AGGREGATE, msg_bits(P, MEC_TPOS_MSG_AGGREGATE));
+  unsigned char open[MEC_TPOS_MAX_SLOTS + 1] = {0};
+  for (int h = 1; h <= P->p->H; h++)
+    open[h] = agg.occ[h] < P->p->B;
+  gsl_rng *rng = mec_rng_new(P->cfg->seed, MEC_STREAM_POLICY, draw_key(P->k, 0, gi, 2));
+  if (!rng) {
+    mec_world_fail("TPOS: out of memory");
+    return;
+  }
+  mec_tpos_agent_random_start(a, rng, open, &c);
+  gsl_rng_free(rng);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    send_msg(P, gi, -1, 1, MEC_TPOS_MSG_COMMIT, msg_bits(P, MEC_TPOS_MSG_COMMIT));
+    mec_tpos_server_commit(P->server, i, &c, &reply);
+    send_msg(P, gi, -1, 0, MEC_TPOS_MSG_REPLY, msg_bits(P, MEC_TPOS_MSG_REPLY));
+    if (reply.accepted) {
+      P->changes++;
+      mec_tpos_agent_on_reply(a, &reply, &c); /* current = the proposal */
+      return;
+    }
+    P->rejects++;
+    mec_tpos_strategy_t local;
+    mec_tpos_strategy_local(&a->md, &local);
+    a->proposal = local;
+    mec_tpos_agent_commit_of(a, &local, &c);
+  }
+}
+
 static void wake_up(tpos_period_t *P, int i)
 {
   int gi = P->pl[i]->ctx->task.md;
@@ -173,16 +214,7 @@ static void wake_up(tpos_period_t *P, int i)
   mec_tpos_commit_msg_t c;
   int wants;
   if (P->round == 0) {
-    /* Steps 3-4: a random strategy meeting (28b), committed to the server
-     * (admission control re-solves it if its slots filled up meanwhile). */
-    gsl_rng *rng = mec_rng_new(P->cfg->seed, MEC_STREAM_POLICY, draw_key(P->k, 0, gi, 2));
-    if (!rng) {
-      mec_world_fail("TPOS: out of memory");
-      return;
-    }
-    mec_tpos_agent_random_start(a, rng, NULL, &c);
-    gsl_rng_free(rng);
-    commit_loop(P, i, &c);
+    start(P, i);
     return;
   }
   P->woke[i] = 1;
