@@ -43,8 +43,9 @@ static void usage(FILE *out)
           "  --cfg=NAME:VALUE     SimGrid configuration (e.g. --cfg=network/model:LV08)\n"
           "  --log=...            SimGrid logging (e.g. --log=mec_task.thres:debug)\n"
           "\n"
-          "mecsim's SimGrid defaults (override with --cfg): network/model:CM02 and\n"
-          "network/crosstraffic:0 so transfers take size/bandwidth + latency exactly;\n"
+          "mecsim's SimGrid defaults (override with --cfg): network/model:CM02,\n"
+          "network/crosstraffic:0 and network/TCP-gamma:0 so transfers take\n"
+          "size/bandwidth + latency exactly;\n"
           "contexts/stack-size:64 (KiB) and contexts/guard-size:0 for 10^5 actors.\n"
           "\n"
           "Knob precedence: defaults < <prop>s of the base_station actor in the\n"
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
   sg_argv[sg_argc++] = "--log=xbt_cfg.thres:warning";
   sg_argv[sg_argc++] = "--cfg=network/model:CM02";
   sg_argv[sg_argc++] = "--cfg=network/crosstraffic:0";
+  sg_argv[sg_argc++] = "--cfg=network/TCP-gamma:0"; /* no TCP window cap on fiber hops */
   sg_argv[sg_argc++] = "--cfg=contexts/stack-size:64";
   sg_argv[sg_argc++] = "--cfg=contexts/guard-size:0";
 
