@@ -16,7 +16,8 @@ the reference distance, bandwidth W per MD), then runs mecsim:
   dnn_{policy}_{dnn}_{obj}.h5  Figs. 8-9: N = 5 MDs of one network,
                              delay weights (Fig. 8) or energy weights (Fig. 9)
   mix_uai.h5                 Fig. 10: 4 MDs, one of each network
-  contention_{policy}.h5     N = 20 AlexNet MDs on a server with B cores:
+  contention_{policy}.h5     N = 20 AlexNet MDs, B = 4 cores, a new task
+                             every 0.3 s while the previous ones still run:
                              measured vs predicted delay
 
 Every run is seeded (--seed); the runs' log lines with the model's
@@ -151,7 +152,7 @@ def main():
     for pol in ("cai", "uai"):
         tr = os.path.join(a.out, f"contention_{pol}.h5")
         walls[tr] = run(a.mecsim, plat, dep, tr, [seed, f"--policy={POLICIES[pol]}", f"--policy_args={w_delay}",
-                        "--tasks_per_md=1"])
+                        "--tasks_per_md=3", "--slot=0.3"])
     with open(os.path.join(a.out, "walls.csv"), "w") as f:
         f.write("trace,wall_s\n")
         for k, v in walls.items():
