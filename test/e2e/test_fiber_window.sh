@@ -13,9 +13,11 @@ if "$1" "$src/platforms/validation_fiber_window.xml" "$src/deployments/validatio
   pass=$((pass + 1))
   /usr/bin/python3 - "$src/analysis" "$tmp/t.h5" > "$tmp/out" 2>&1 << 'PY'
 import sys
+import numpy as np
 sys.path.insert(0, sys.argv[1])
 import mecsim_trace as mt
-t = mt.load(sys.argv[2]).tasks
+tr = mt.load(sys.argv[2])
+t = tr.tasks
 bw, lat = 1.25e9 * 8, 5e-3
 want = t.input_bits / bw + lat
 fwd = t.fwd_end - t.fwd_start
@@ -25,9 +27,7 @@ print(("PASS" if ok else "FAIL") + f" fiber hop BS -> server: {fwd.max():.9g} s,
                                              "--cfg=network/TCP-gamma:0, see docs/validation.md)"))
 # the return trip: fiber back, then the downlink radio (its formula is checked by test_formulas.sh;
 # the knobs are the defaults, read back from the trace)
-import numpy as np
-a = mt.load(sys.argv[2]).attrs
-cfg = lambda k: float(a["cfg." + k])
+cfg = lambda k: float(tr.attrs["cfg." + k])
 b, n0 = cfg("bandwidth"), 10 ** ((cfg("noise_dbm_hz") - 30) / 10)
 g = 10 ** (cfg("path_gain_db") / 10) * (cfg("l0") / 20.0) ** cfg("path_loss_exp")
 r_down = b * np.log2(1 + cfg("bs_tx_power") * g / (b * n0))
