@@ -5,6 +5,7 @@
  * main only parses options, loads the platform and deployment, builds the
  * world (src/actors/setup.c), runs the simulation and finalizes the trace.
  * Exit codes: 0 success, 1 the run failed, 2 bad input. */
+#include "actors/load_shim.h"
 #include "actors/setup.h"
 #include "actors/world.h"
 #include "model/scenario.h"
@@ -193,11 +194,21 @@ int main(int argc, char **argv)
     goto done;
 
   simgrid_init(&sg_argc, sg_argv);
-  simgrid_load_platform(positional[0]);
+  char load_err[2048];
+  if (mec_load_platform(positional[0], load_err, sizeof load_err) != 0) {
+    fprintf(stderr, "mecsim: platform %s: %s\n", positional[0], load_err);
+    rc = 2;
+    goto done;
+  }
   simgrid_register_function("mobile_device", mec_mobile_device);
   simgrid_register_function("edge_server", mec_edge_server);
   simgrid_register_function("base_station", mec_base_station);
-  simgrid_load_deployment(positional[1]);
+  if (mec_load_deployment(positional[1], load_err, sizeof load_err) != 0) {
+    fprintf(stderr, "mecsim: deployment %s: %s\n", positional[1], load_err);
+    xbt_log_control_set("ker_engine.thres:error"); /* no "exit when leaving" warning after our message */
+    rc = 2;
+    goto done;
+  }
 
   mec_world_t *w = calloc(1, sizeof *w);
   if (!w) {

@@ -2,7 +2,7 @@
 # Bad input, end to end: each case must exit non-zero (2 for errors mecsim detects), print ONE
 # message on stderr that names the file, element or option at fault, print nothing on stdout, and
 # leave no trace file (neither the final name nor its .tmp.* temporary). Malformed XML is caught by
-# SimGrid's parser, which aborts (exit 134) with its own two lines "Parse error at FILE:LINE ..."
+# SimGrid's parser; mecsim catches its exception (src/actors/load_shim.cpp) and reports its "Parse error at FILE:LINE ..."
 # and "Exiting now.": for those the test checks the exit, the file and line, and the trace.
 # Usage: test_bad_input.sh MECSIM SRCDIR
 set -u
@@ -90,11 +90,11 @@ sed 's|<actor host="md-1" function="mobile_device"/>|<actor host="md-1" function
 sed 's|<prop id="id" value="1"/>|<prop id="id" value="7"/>|' "$dep" > "$in/bad_server_id.xml"
 touch "$in/a_file"
 
-case_ malformed_platform_xml nonzero any "Parse error at $in/unclosed_platform.xml:$endline" -- \
+case_ malformed_platform_xml 2 one "Parse error at $in/unclosed_platform.xml:$endline" -- \
   "$in/unclosed_platform.xml" "$dep"
-case_ malformed_deployment_xml nonzero any "Parse error at $in/unclosed_deployment.xml:$dline" -- \
+case_ malformed_deployment_xml 2 one "Parse error at $in/unclosed_deployment.xml:$dline" -- \
   "$plat" "$in/unclosed_deployment.xml"
-case_ md_prop_without_value_attribute nonzero any "Parse error at $in/no_value_attr.xml:$vline" \
+case_ md_prop_without_value_attribute 2 one "Parse error at $in/no_value_attr.xml:$vline" \
   "Required attribute \`value' not set for \`prop' element" -- "$in/no_value_attr.xml" "$dep"
 case_ md_distance_empty 2 one "mecsim: platform $in/empty_distance.xml: host 'md-1': property 'distance' = ''" \
   "expected a positive number (m)" -- "$in/empty_distance.xml" "$dep"
