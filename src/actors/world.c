@@ -171,7 +171,7 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
     if (rc == 0) {
       w->decisions++;
       if (w->trace) {
-        trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size};
+        trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size, 0};
         if (trace_add_decision(w->trace, &r) != 0)
           mec_world_fail("trace: %s", trace_error(w->trace));
       }

@@ -101,6 +101,7 @@ static const field_spec_t decision_fields[] = {
     FIELD(trace_decision_rec_t, flops, FT_F64, "flop"),
     FIELD(trace_decision_rec_t, iterations, FT_F64, "1"),
     FIELD(trace_decision_rec_t, model_size, FT_F64, "parameter"),
+    FIELD(trace_decision_rec_t, messages, FT_F64, "message"),
 };
 
 static const field_spec_t server_fields[] = {
@@ -156,8 +157,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                        "requested (batch closed); done: when it took effect, after its own "
                        "compute; batch: tasks decided together; host_kind: 0 = decided on the "
                        "base station, 1 = on the mobile device; flops: decision compute charged; "
-                       "iterations: solver iterations or messages exchanged; model_size: "
-                       "parameters of the model used (NaN or 0 if none)."},
+                       "iterations: solver iterations (TPOS: wake-ups); model_size: "
+                       "parameters of the model used (NaN or 0 if none); messages: control "
+                       "messages exchanged for the decision (TPOS game, else 0)."},
     [TAB_SERVERS] = {"servers", sizeof(trace_server_rec_t), server_fields, NELEM(server_fields),
                      "Sampled state of every edge server. time: sample time; server: 0-based "
                      "server index; queued: tasks waiting; in_service: tasks executing; "

@@ -57,6 +57,7 @@ typedef struct trace_decision_rec {
   double flops;        /* decision compute charged */
   double iterations;   /* solver iterations or messages */
   double model_size;   /* parameters of the model used */
+  double messages;     /* control messages exchanged for this decision (TPOS game) */
 } trace_decision_rec_t;
 
 typedef struct trace_server_rec {

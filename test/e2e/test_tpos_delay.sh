@@ -60,7 +60,7 @@ for tid, md, ms, hl, pred, meas in rows:
 assert bad == 0, "delay differs by more than 1 %"
 assert partitioned >= 1, "no task partitioned"
 m, d = tr.messages, tr.decisions
-assert len(d) == 1 and len(m) == d.model_size.iloc[0], (len(m), d.model_size.tolist())
+assert len(d) == 1 and len(m) == d.messages.iloc[0], (len(m), d.messages.tolist())
 assert (m.time_received >= m.time_sent).all() and (m.bits > 0).all()
 assert d.iterations.iloc[0] >= 4 and d.flops.iloc[0] > 0
 assert set(m.kind) >= {3, 4, 5}, set(m.kind)  # commits, replies, stop

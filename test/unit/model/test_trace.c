@@ -68,6 +68,7 @@ static void make_decision(trace_decision_rec_t *r, uint64_t i) {
   r->flops = val(i, 2);
   r->iterations = val(i, 3);
   r->model_size = val(i, 4);
+  r->messages = val(i, 5);
 }
 
 static void make_server(trace_server_rec_t *r, uint64_t i) {
@@ -126,6 +127,7 @@ static hid_t decision_type(void) {
   INS(t, trace_decision_rec_t, flops, H5T_NATIVE_DOUBLE);
   INS(t, trace_decision_rec_t, iterations, H5T_NATIVE_DOUBLE);
   INS(t, trace_decision_rec_t, model_size, H5T_NATIVE_DOUBLE);
+  INS(t, trace_decision_rec_t, messages, H5T_NATIVE_DOUBLE);
   return t;
 }
 
@@ -291,7 +293,7 @@ static void roundtrip(int deflate) {
 
   /* Every field of every struct is in the file: nothing is lost silently. */
   CHECK(file_nmembers(f, "tasks") == 31);
-  CHECK(file_nmembers(f, "decisions") == 7);
+  CHECK(file_nmembers(f, "decisions") == 8);
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
   CHECK(file_nmembers(f, "messages") == 7);
