@@ -23,6 +23,10 @@ extern const mec_policy_ops_t mec_policy_tpos_uai;
 extern const mec_policy_ops_t mec_policy_tpos_gtpos;
 extern const mec_policy_ops_t mec_policy_tpos_full_offload;
 extern const mec_policy_ops_t mec_policy_tpos_local;
+extern const mec_policy_ops_t mec_policy_dtomalb;
+extern const mec_policy_ops_t mec_policy_dtoma;
+extern const mec_policy_ops_t mec_policy_dqn_tolb;
+extern const mec_policy_ops_t mec_policy_idql_tolb;
 
 static const mec_policy_ops_t *const registry[] = {
     &mec_policy_local,
@@ -36,6 +40,10 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_tpos_gtpos,
     &mec_policy_tpos_full_offload,
     &mec_policy_tpos_local,
+    &mec_policy_dtomalb,
+    &mec_policy_dtoma,
+    &mec_policy_dqn_tolb,
+    &mec_policy_idql_tolb,
     NULL,
 };
 
