@@ -121,7 +121,10 @@ int main(int argc, char **argv)
 {
   simgrid_init(&argc, argv);
   if (argc < 6) {
-    fprintf(stderr, "usage: %s PLATFORM.xml N_MD N_SERVERS TASKS_PER_MD RATE [SEED] [--cfg=...]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s PLATFORM.xml N_MD N_SERVERS TASKS_PER_MD RATE [SEED] [--cfg=...]\n"
+            "PLATFORM from platforms/generate.py; bench/run_core_bench.py runs this next to mecsim.\n",
+            argv[0]);
     return 2;
   }
   int n_md = atoi(argv[2]);
