@@ -94,7 +94,7 @@ def platform_xml(mds, speeds, scenario_seed, shared_fiber=False):
          "     the DTOMALB cell with the MDs of the analytic training environment",
          f"     (mecsim-train-dtomalb --n-md {n} --scenario-seed {scenario_seed}), bit-identical speeds and distances.",
          "     Conventions as platforms/dtomalb_cell.xml (docs/dtomalb.md). Fiber links: "
-         + ("shared (max-min) between concurrent transfers." if shared_fiber else
+         + ("shared (max-min) between concurrent transfers. -->" if shared_fiber else
             "FATPIPE, each transfer at the full rate (eq. 9, as the env). -->"),
          '<platform version="4.1">', '  <zone id="cell" routing="Full">']
     for i, (f, d) in enumerate(mds):

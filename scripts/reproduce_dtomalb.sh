@@ -1,0 +1,154 @@
+#!/bin/bash
+# reproduce_dtomalb.sh - the DTOMALB reproduction end to end, from seeds:
+#   1. train DTOMALB, DTOMA, DQN-TOLB, IDQL-TOLB on the analytic env (N = 10,
+#      training seeds 1..3) and DTOMALB / DQN-TOLB / IDQL-TOLB for Fig. 7
+#      (N = 5, 10, 15, 20, seed 1, shorter runs), with mecsim-train-dtomalb;
+#   2. evaluate every model INSIDE the SimGrid simulation (mecsim, decisions
+#      charged on the BS CPU) on evaluation seeds never used in training, next
+#      to the untrained actors and the baselines random, least-loaded, greedy;
+#   3. summarize (analysis/dtomalb_analysis.py) and rebuild the figures
+#      (analysis/dtomalb_figures.ipynb, headless) into docs/figures/.
+#
+# usage: scripts/reproduce_dtomalb.sh [BUILD_DIR] [OUT_DIR]
+#   BUILD_DIR  a Release build with mecsim and mecsim-train-dtomalb (default build)
+#   OUT_DIR    models, traces, summary (default runs/dtomalb)
+# environment (defaults = the numbers in docs/reproductions.md):
+#   STAGES="train sim figs"   which steps to run
+#   TRAIN_SEEDS="1 2 3"  EPISODES=800         N = 10 models
+#   FIG7_NS="5 10 15 20" FIG7_EPISODES=400 FIG7_BATCH=256   Fig. 7 models (seed 1)
+#   EVAL_SEEDS="101 102 103 104 105"          simulator seeds (task streams)
+#   JOBS=2                                    trainings run in parallel
+#   FIGS=docs/figures                         where the PNGs go
+# Takes ~25 min of CPU on 2 cores (MADDPG training dominates; a simulation
+# run is ~0.1 s). Bit-identical on rerun with the same binaries (one BLAS
+# thread per training).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+OUT=${2:-$SRC/runs/dtomalb}
+STAGES=${STAGES:-"train sim figs"}
+TRAIN_SEEDS=${TRAIN_SEEDS:-"1 2 3"}
+EPISODES=${EPISODES:-800}
+FIG7_NS=${FIG7_NS:-"5 10 15 20"}
+FIG7_EPISODES=${FIG7_EPISODES:-400}
+FIG7_BATCH=${FIG7_BATCH:-256}
+EVAL_SEEDS=${EVAL_SEEDS:-"101 102 103 104 105"}
+JOBS=${JOBS:-2}
+FIGS=${FIGS:-$SRC/docs/figures}
+MECSIM=$BUILD/mecsim
+TRAIN=$BUILD/mecsim-train-dtomalb
+PY=/usr/bin/python3
+export OPENBLAS_NUM_THREADS=1 PATH=/usr/bin:$PATH
+for b in "$MECSIM" "$TRAIN"; do [ -x "$b" ] || { echo "reproduce_dtomalb: no $b (build it first)" >&2; exit 2; }; done
+mkdir -p "$OUT/train" "$OUT/sim"
+
+# --- 1. training -----------------------------------------------------------
+# train TAG ALGO N SEED EPISODES [extra args]: model train/TAG-ALGO-nN-sSEED.h5,
+# its training trace ...-train.h5 (/training), held-out env evaluation
+# ...eval.txt (task seeds 1,000,000.., not the simulator's), progress ...log
+train() {
+  local tag=$1 algo=$2 n=$3 seed=$4 eps=$5; shift 5
+  local base="$OUT/train/$tag-$algo-n$n-s$seed"
+  if [ -s "$base.h5" ] && [ -s "$base-train.h5" ]; then return 0; fi
+  # --local-queue 1: local tasks queue on the MD across slots, as in the
+  # simulator (eq. 6 alone would forget a local task still running)
+  if "$TRAIN" --algo "$algo" --n-md "$n" --episodes "$eps" --seed "$seed" --local-queue 1 --out "$base.h5" \
+      --trace "$base-train.h5" --progress 100 --eval-episodes 20 "$@" > "$base.eval.txt" 2> "$base.log"; then
+    echo "trained $tag $algo N=$n seed $seed ($eps episodes)"
+  else
+    echo "reproduce_dtomalb: training $tag $algo N=$n seed $seed failed, see $base.log" >&2
+    rm -f "$base.h5"
+    return 1
+  fi
+}
+if [[ " $STAGES " == *" train "* ]]; then
+  specs=()
+  for s in $TRAIN_SEEDS; do
+    for a in dtomalb dtoma dqn-tolb idql-tolb; do specs+=("main $a 10 $s $EPISODES"); done
+  done
+  # the untrained networks (same initial weights as the seed-1 runs)
+  for a in dtomalb dqn-tolb idql-tolb; do specs+=("untrained $a 10 1 0"); done
+  # Fig. 7: seed 1, fewer episodes and smaller minibatches (MADDPG's cost grows ~N^2)
+  for n in $FIG7_NS; do
+    for a in dtomalb dqn-tolb idql-tolb; do specs+=("f7 $a $n 1 $FIG7_EPISODES --batch $FIG7_BATCH"); done
+  done
+  fail=0
+  for sp in "${specs[@]}"; do
+    # shellcheck disable=SC2086
+    train $sp &
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || fail=1; done
+  done
+  while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || fail=1; done
+  wait || fail=1
+  [ $fail = 0 ] || { echo "reproduce_dtomalb: some trainings failed" >&2; exit 1; }
+fi
+
+# --- 2. evaluation in the simulator -----------------------------------------
+# sim PLATFORM_TAG N LABEL POLICY DECIDE EVAL_SEED [MODEL | ARGS]: one mecsim run,
+# trace sim/PLATFORM_TAG/LABEL-eSEED.h5, one row of sim/runs.csv
+MANIFEST=$OUT/sim/runs.csv
+sim() {
+  local ptag=$1 n=$2 label=$3 policy=$4 decide=$5 seed=$6 model=${7:-}
+  local plat dep
+  case $ptag in
+    cell) plat=$SRC/platforms/dtomalb_cell.xml dep=$SRC/deployments/dtomalb_cell.xml ;;
+    n10shared) plat=$SRC/platforms/dtomalb_n10_shared.xml dep=$SRC/deployments/dtomalb_n10.xml ;;
+    *) plat=$SRC/platforms/dtomalb_$ptag.xml dep=$SRC/deployments/dtomalb_$ptag.xml ;;
+  esac
+  mkdir -p "$OUT/sim/$ptag"
+  local tr="$OUT/sim/$ptag/$label-e$seed.h5"
+  local args=(--policy="$policy" --decide="$decide" --seed="$seed" --sample=0.025 --quiet=1 --trace="$tr")
+  case $model in
+    *.h5) args+=(--policy_args="model=$model") ;;
+    ?*) args+=(--policy_args="$model") ;;
+  esac
+  "$MECSIM" "$plat" "$dep" "${args[@]}" > /dev/null
+  echo "$ptag,$n,$label,$policy,$decide,$seed,$(basename "$model"),sim/$ptag/$label-e$seed.h5" >> "$MANIFEST"
+}
+baselines() { # PLATFORM_TAG N SEED
+  sim "$1" "$2" random random per-task "$3"
+  sim "$1" "$2" random-server random per-task "$3" p_local=0
+  sim "$1" "$2" least-loaded least-loaded per-task "$3"
+  sim "$1" "$2" least-loaded-central least-loaded per-slot "$3"
+  sim "$1" "$2" greedy greedy per-task "$3"
+  sim "$1" "$2" greedy-central greedy per-slot "$3"
+}
+decide_of() { [ "$1" = dqn-tolb ] && echo per-slot || echo per-task; }
+if [[ " $STAGES " == *" sim "* ]]; then
+  echo "platform,n_md,label,policy,decide,eval_seed,model,trace" > "$MANIFEST"
+  T=$OUT/train
+  for e in $EVAL_SEEDS; do
+    # N = 10 on the training MDs (dtomalb_n10), on the same MDs with shared
+    # fiber links (n10shared), and on platforms/dtomalb_cell.xml's MDs (cell)
+    for ptag in n10 n10shared cell; do
+      for s in $TRAIN_SEEDS; do
+        for a in dtomalb dtoma dqn-tolb idql-tolb; do
+          [ -s "$T/main-$a-n10-s$s.h5" ] && sim $ptag 10 "$a-s$s" "$a" "$(decide_of $a)" "$e" "$T/main-$a-n10-s$s.h5"
+        done
+      done
+      for a in dtomalb dqn-tolb idql-tolb; do
+        [ -s "$T/untrained-$a-n10-s1.h5" ] &&
+          sim $ptag 10 "$a-untrained" "$a" "$(decide_of $a)" "$e" "$T/untrained-$a-n10-s1.h5"
+      done
+      baselines $ptag 10 "$e"
+    done
+    # Fig. 7: utility vs N
+    for n in $FIG7_NS; do
+      for a in dtomalb dqn-tolb idql-tolb; do
+        [ -s "$T/f7-$a-n$n-s1.h5" ] && sim "n$n" "$n" "f7-$a" "$a" "$(decide_of $a)" "$e" "$T/f7-$a-n$n-s1.h5"
+      done
+      baselines "n$n" "$n" "$e"
+    done
+  done
+  echo "simulated $(($(wc -l < "$MANIFEST") - 1)) runs, manifest $MANIFEST"
+  "$PY" "$SRC/analysis/dtomalb_analysis.py" summary "$OUT" | tee "$OUT/summary.md"
+fi
+
+# --- 3. figures ---------------------------------------------------------------
+if [[ " $STAGES " == *" figs "* ]]; then
+  mkdir -p "$FIGS"
+  DTOMALB_RUNS=$OUT DTOMALB_FIGS=$FIGS jupyter nbconvert --to notebook --execute \
+    --ExecutePreprocessor.kernel_name=python3 --output-dir "$OUT" --output dtomalb_figures.executed.ipynb \
+    "$SRC/analysis/dtomalb_figures.ipynb" > /dev/null
+  echo "figures in $FIGS (executed notebook: $OUT/dtomalb_figures.executed.ipynb)"
+fi
