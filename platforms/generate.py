@@ -22,7 +22,9 @@ How the platform is laid out (docs/model.md and platforms/README.md say why):
   uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed.
 
 The deployment has one base_station actor whose <prop>s are scenario knobs, the M edge_server
-actors, and one mobile_device actor per MD (md-0 .. md-(N-1), in this order).
+actors, and the MDs: by default the base_station's md_hosts property "md-" makes md-0 .. md-(N-1)
+devices without one actor each (what lets 10^5 devices fit in memory); --md-actors writes one
+mobile_device actor per MD instead.
 """
 import argparse
 import random
@@ -128,6 +130,8 @@ def parse_args(argv):
                    help="run seed (knob seed), also the seed of the MD speed-class draws here")
     g.add_argument("--set", type=knob, action="append", default=[], metavar="KEY=VALUE",
                    help="any other scenario knob, repeatable (e.g. --set bandwidth=20e6 --set share_users=10)")
+    g.add_argument("--md-actors", action="store_true",
+                   help="one mobile_device actor per MD in the deployment instead of the md_hosts property")
     g = p.add_argument_group("output")
     g.add_argument("--platform", default=None, help="platform file to write (default mec_N<N>_M<M>.platform.xml)")
     g.add_argument("--deployment", default=None,
@@ -228,6 +232,8 @@ def write_deployment(a, out):
     knobs = [("policy", a.policy), ("policy_args", a.policy_args), ("seed", str(a.seed)),
              ("tasks_per_md", str(a.tasks)), ("arrivals", a.arrivals)]
     knobs.append(("slot", "%.17g" % a.slot) if a.arrivals == "slotted" else ("rate", "%.17g" % a.rate))
+    if not a.md_actors:
+        knobs.append(("md_hosts", "md-"))
     knobs += list(a.set)
     for k, v in knobs:
         if k == "policy_args" and not v:
@@ -236,9 +242,12 @@ def write_deployment(a, out):
     w("  </actor>\n")
     for s in range(1, a.n_servers + 1):
         w('  <actor host="es-%d" function="edge_server"><prop id="id" value="%d"/></actor>\n' % (s, s))
-    w("  <!-- MDs, numbered 0..%d in this order -->\n" % (a.n_md - 1))
-    for i in range(a.n_md):
-        w('  <actor host="md-%d" function="mobile_device"/>\n' % i)
+    if a.md_actors:
+        w("  <!-- MDs, numbered 0..%d in this order -->\n" % (a.n_md - 1))
+        for i in range(a.n_md):
+            w('  <actor host="md-%d" function="mobile_device"/>\n' % i)
+    else:
+        w("  <!-- MDs: the hosts md-0 .. md-%d (base_station property md_hosts) -->\n" % (a.n_md - 1))
     w("</platform>\n")
 
 

@@ -242,7 +242,7 @@ int main(int argc, char **argv)
     rc = 1;
   }
   if (w->trace) {
-    trace_set_attr_double(w->trace, "end_time_s", simgrid_get_clock());
+    trace_set_attr_double(w->trace, "end_time_s", w->last_done);
     trace_set_attr_int(w->trace, "tasks_done", (int64_t)w->tasks_done);
     char terr[1024];
     if (trace_close_msg(w->trace, rc == 0, terr, sizeof terr) != 0) {
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
     double n = (double)w->tasks_done;
     printf("mecsim: %llu tasks in %.6g s simulated | mean delay %.6g s | mean MD energy %.6g J | deadline misses "
            "%llu | policy %s, %llu decisions\n",
-           (unsigned long long)w->tasks_done, simgrid_get_clock(), n > 0 ? w->sum_delay / n : 0.0,
+           (unsigned long long)w->tasks_done, w->last_done, n > 0 ? w->sum_delay / n : 0.0,
            n > 0 ? w->sum_energy / n : 0.0, (unsigned long long)w->tasks_missed, w->policy->name,
            (unsigned long long)w->decisions);
     if (w->sc.trace[0])

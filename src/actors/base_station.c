@@ -1,5 +1,5 @@
-/* base_station.c - the BS actor: hosts the central controller that calls the
- * policy (per task, or once per slot on the gathered requests) and the
+/* base_station.c - the BS actor: starts the arrivals, runs the per-slot
+ * controller (one policy call per slot on the gathered requests) and the
  * sampler that records server queues. */
 #include "actors/world.h"
 
@@ -17,8 +17,8 @@ static void sampler(int argc, char **argv)
   (void)argc;
   (void)argv;
   mec_world_t *w = mec_world;
-  sg_actor_daemonize(sg_actor_self());
-  for (;;) {
+  /* Not a daemon (see mec_base_station): samples until the workload is over. */
+  while (!w->arrivals_done || w->tasks_in_flight > 0) {
     mec_world_refresh();
     for (int s = 0; s < w->n_servers; s++) {
       const mec_server_info_t *in = &w->srv_info[s];
@@ -29,18 +29,6 @@ static void sampler(int argc, char **argv)
       }
     }
     sg_actor_sleep_for(w->sc.sample);
-  }
-}
-
-static void per_task_controller(void)
-{
-  mec_world_t *w = mec_world;
-  for (;;) {
-    sg_sem_acquire(w->requests_pending);
-    mec_task_ctx_t *ctx = mec_fifo_pop(&w->requests);
-    if (mec_world_decide(&ctx, 1, 0) != 0)
-      return;
-    sg_sem_release(ctx->wake);
   }
 }
 
@@ -78,13 +66,19 @@ void mec_base_station(int argc, char **argv)
   (void)argc;
   (void)argv;
   mec_world_t *w = mec_world;
-  sg_actor_daemonize(sg_actor_self());
+  sg_actor_t gen = sg_actor_init("arrivals", w->bs); /* not a daemon: the run lasts while tasks arrive */
+  sg_actor_start_(gen, mec_arrivals, 0, NULL);
   if (w->trace && w->sc.sample > 0) {
     sg_actor_t a = sg_actor_init("sampler", w->bs);
     sg_actor_start_(a, sampler, 0, NULL);
   }
-  if (strcmp(w->sc.decide, "per-slot") == 0)
+  /* Per-task decisions need no controller actor: each request is computed
+   * on the BS host by its task's actor, FCFS (task_flow.c). */
+  if (w->per_slot) {
+    /* A daemon, killed when the last task is done. The sampler is not one:
+     * with per-task decisions, a daemon sampler kept the run going forever
+     * after the last task in SimGrid 3.32, so it stops by itself instead. */
+    sg_actor_daemonize(sg_actor_self());
     per_slot_controller();
-  else if (strcmp(w->sc.decide_on, "bs") == 0)
-    per_task_controller();
+  }
 }

@@ -1,6 +1,8 @@
-/* edge_server.c - an edge server: a FIFO queue in true arrival order served
- * by one worker actor per core. Each task is a SimGrid execution on the
- * server host; a CPU share from the policy becomes an execution bound. */
+/* edge_server.c - an edge server: `cores` tasks execute at once, the others
+ * wait in a FIFO in true arrival order (SimGrid mailboxes do not keep it),
+ * and a finishing task hands its core to the oldest waiting one. Each task
+ * is a SimGrid execution on the server host, run by the task's own actor; a
+ * CPU share from the policy becomes an execution bound. */
 #include "actors/tpos_sim.h"
 #include "actors/world.h"
 
@@ -15,33 +17,40 @@
 
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_server, mecsim, "edge servers");
 
-/* Actor data of a core worker: server index in the high bits, core below. */
-#define CORE_BITS 16
-
-static void serve(int s, int core)
+void mec_edge_server_serve(int s, mec_task_ctx_t *ctx)
 {
   mec_world_t *w = mec_world;
   mec_server_state_t *st = &w->srv[s];
-  sg_actor_daemonize(sg_actor_self()); /* the run ends when the last task does */
-  for (;;) {
-    sg_sem_acquire(st->pending);
-    mec_task_ctx_t *ctx = mec_fifo_pop(&st->queue);
-    st->queued_cycles -= ctx->server_cycles;
+  if (st->busy_cores < st->cores) {
+    st->busy_cores++;
+  } else { /* all cores busy: wait in line until a finishing task hands over its core */
+    mec_fifo_push(&st->queue, ctx);
+    st->queued_cycles += ctx->server_cycles;
+    sg_sem_acquire(ctx->wake);
+  }
+  int core = 0;
+  while (st->running[core])
+    core++;
+  st->in_service++;
+  ctx->rec.exec_start = simgrid_get_clock();
+  sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
+  if (ctx->decision.cpu_share > 0 && ctx->decision.cpu_share < 1)
+    sg_exec_set_bound(e, ctx->decision.cpu_share * sg_host_get_speed(st->host));
+  st->running[core] = e;
+  sg_exec_start(e);
+  sg_exec_wait(e);
+  st->running[core] = NULL;
+  st->in_service--;
+  ctx->rec.exec_end = simgrid_get_clock();
+  XBT_DEBUG("server %d core %d: task %llu done", s + 1, core, (unsigned long long)ctx->task.id);
+  mec_task_ctx_t *next = mec_fifo_pop(&st->queue);
+  if (next) { /* FCFS: the core goes to the oldest waiting task */
+    st->queued_cycles -= next->server_cycles;
     if (st->queue.length == 0)
       st->queued_cycles = 0; /* no drift from floating-point sums */
-    st->in_service++;
-    ctx->rec.exec_start = simgrid_get_clock();
-    sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
-    if (ctx->decision.cpu_share > 0 && ctx->decision.cpu_share < 1)
-      sg_exec_set_bound(e, ctx->decision.cpu_share * sg_host_get_speed(st->host));
-    st->running[core] = e;
-    sg_exec_start(e);
-    sg_exec_wait(e);
-    st->running[core] = NULL;
-    st->in_service--;
-    ctx->rec.exec_end = simgrid_get_clock();
-    XBT_DEBUG("server %d core %d: task %llu done", s + 1, core, (unsigned long long)ctx->task.id);
-    sg_sem_release(ctx->wake);
+    sg_sem_release(next->wake);
+  } else {
+    st->busy_cores--;
   }
 }
 
@@ -80,28 +89,16 @@ void mec_edge_server_run_slots(int srv, mec_task_ctx_t *ctx, const mec_tpos_stra
     sg_actor_sleep_until(release);
 }
 
-static void core_worker(int argc, char **argv)
-{
-  (void)argc;
-  (void)argv;
-  intptr_t code = (intptr_t)sg_actor_self_get_data();
-  serve((int)(code >> CORE_BITS), (int)(code & ((1 << CORE_BITS) - 1)));
-}
-
 void mec_edge_server(int argc, char **argv)
 {
   (void)argc;
   (void)argv;
   int s = (int)(intptr_t)sg_actor_self_get_data() - 1;
   mec_server_state_t *st = &mec_world->srv[s];
+  /* Tasks execute themselves on the server (mec_edge_server_serve); only the
+   * TPOS game needs an actor of the server's own. */
   if (s == 0 && mec_tpos_sim_role() == MEC_TPOS_SIM_GAME) {
     sg_actor_t a = sg_actor_init("tpos_server", st->host);
     sg_actor_start_(a, mec_tpos_coordinator, 0, NULL);
   }
-  for (int c = 1; c < st->cores; c++) {
-    sg_actor_t a = sg_actor_init("edge_server_core", st->host);
-    sg_actor_set_data(a, (void *)(((intptr_t)s << CORE_BITS) | c));
-    sg_actor_start_(a, core_worker, 0, NULL);
-  }
-  serve(s, 0);
 }

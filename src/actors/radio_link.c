@@ -36,7 +36,8 @@ double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, i
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[md];
-  sg_sem_acquire(m->radio_free);
+  if (m->radio_users++ > 0) /* busy: wait for the transfer ahead to hand over */
+    sg_sem_acquire(m->radio_free);
   double start = simgrid_get_clock();
   if (m->wifi_levels > 0) {
     mec_wifi_set_rate(m->radio, m->host, wifi_level(m, rate_bps));
@@ -48,6 +49,7 @@ double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, i
     sg_mailbox_get(m->radio_mb);
     sg_comm_wait(c);
   }
-  sg_sem_release(m->radio_free);
+  if (--m->radio_users > 0)
+    sg_sem_release(m->radio_free);
   return start;
 }

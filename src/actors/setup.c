@@ -96,10 +96,9 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
 
 /* Host properties that are not ours are allowed (platforms carry others);
  * actor properties must all be known, to catch typos. */
-static int read_md_props(setup_ctx_t *c, sg_actor_t a, md_props_t *p)
+static int read_md_props(setup_ctx_t *c, sg_host_t h, sg_actor_t a, md_props_t *p)
 {
   char where[512];
-  sg_host_t h = sg_actor_get_host(a);
   snprintf(where, sizeof where, "platform %s: host '%s'", c->in->platform_path, sg_host_get_name(h));
   xbt_dict_t props = sg_host_get_properties(h);
   xbt_dict_cursor_t cur = NULL;
@@ -110,7 +109,7 @@ static int read_md_props(setup_ctx_t *c, sg_actor_t a, md_props_t *p)
       rc = -1;
   }
   xbt_dict_free(&props);
-  if (rc)
+  if (rc || !a)
     return rc;
   snprintf(where, sizeof where, "deployment %s: actor 'mobile_device' on host '%s'", c->in->deployment_path,
            sg_host_get_name(h));
@@ -323,6 +322,50 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   return 0;
 }
 
+/* Sets up device i on host h: its settings (host props, then the actor's
+ * props if it was deployed as an actor), radio, random streams, position. */
+static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_t actor, sg_host_t bs)
+{
+  const mec_scenario_t *sc = &w->sc;
+  mec_md_state_t *m = &w->md[i];
+  md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn)};
+  if (strcmp(sc->dnn, "mix") == 0)
+    p.dnn = i % MEC_DNN_COUNT;
+  if (read_md_props(c, h, actor, &p) != 0)
+    return -1;
+  /* One radio per device: a host can be a device only once. */
+  if (sg_host_get_data(h) == (void *)w)
+    return fail(c, "%s: host '%s' is declared as a mobile device twice (one radio per device)",
+                actor ? c->in->deployment_path : c->in->platform_path, sg_host_get_name(h));
+  sg_host_set_data(h, w);
+  m->host = h;
+  int radio_rc = strcmp(sc->cell, "wifi") == 0 ? find_wifi_link(c, h, bs, m) : find_radio_link(c, h, &m->radio);
+  if (radio_rc != 0)
+    return -1;
+  m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)i);
+  m->fading = mec_rng_new(sc->seed, MEC_STREAM_FADING, (uint64_t)i);
+  if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
+    gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)i);
+    double r0 = sc->min_distance, r1 = sc->cell_radius;
+    p.distance = sqrt(r0 * r0 + gsl_rng_uniform(place) * (r1 * r1 - r0 * r0));
+    gsl_rng_free(place);
+  }
+  m->path_gain = mec_path_gain(pow(10.0, sc->path_gain_db / 10.0), sc->l0, p.distance, sc->path_loss_exp);
+  m->fading_slot = -1;
+  m->dnn = p.dnn;
+  char mb[64];
+  snprintf(mb, sizeof mb, "radio:%d", i);
+  m->radio_mb = sg_mailbox_by_name(mb);
+  m->radio_free = sg_sem_init(0);
+  mec_md_info_t *info = &w->md_info[i];
+  info->cpu_hz = sg_host_get_speed(h);
+  info->tx_power_w = p.tx_power;
+  info->kappa = p.kappa;
+  info->distance_m = p.distance;
+  info->gain = m->path_gain;
+  return 0;
+}
+
 static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
 {
   setup_ctx_t c = {in, err, errlen};
@@ -350,10 +393,9 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       bs_actor = actors[i];
     }
   }
-  if (!bs_actor || n_md == 0) {
+  if (!bs_actor) {
     free(actors);
-    return fail(&c, "deployment %s: needs one base_station actor and at least one mobile_device (found %d and %d)",
-                in->deployment_path, bs_actor ? 1 : 0, n_md);
+    return fail(&c, "deployment %s: needs one base_station actor", in->deployment_path);
   }
 
   /* 2. Scenario knobs: defaults < base_station <prop>s < command line. */
@@ -382,6 +424,29 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     return rc;
   }
   const mec_scenario_t *sc = &w->sc;
+  w->decide_on_md = strcmp(sc->decide_on, "md") == 0;
+  w->per_slot = strcmp(sc->decide, "per-slot") == 0;
+  w->rayleigh = strcmp(sc->fading, "rayleigh") == 0;
+  int n_declared = n_md;
+  if (sc->md_hosts[0]) { /* PREFIX0, PREFIX1, ... as far as they exist */
+    char name[256];
+    for (int k = 0;; k++, n_md++) {
+      snprintf(name, sizeof name, "%s%d", sc->md_hosts, k);
+      if (!sg_host_by_name(name))
+        break;
+    }
+    if (n_md == n_declared) {
+      free(actors);
+      return fail(&c, "knob md_hosts = '%s': platform %s has no host named '%s0'", sc->md_hosts, in->platform_path,
+                  sc->md_hosts);
+    }
+  }
+  if (n_md == 0) {
+    free(actors);
+    return fail(&c, "deployment %s: no mobile device: deploy mobile_device actors, or name the device hosts with the "
+                    "base_station's md_hosts property",
+                in->deployment_path);
+  }
 
   /* 3. Hosts, servers and devices. */
   w->bs = sg_actor_get_host(bs_actor);
@@ -396,7 +461,6 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     return fail(&c, "out of memory for %d devices", n_md);
   }
   double noise = mec_dbm_to_w(sc->noise_dbm_hz);
-  double g0 = pow(10.0, sc->path_gain_db / 10.0);
   int md_i = 0, srv_seen = 0;
   for (size_t a = 0; a < n_actors && rc == 0; a++) {
     const char *name = sg_actor_get_name(actors[a]);
@@ -433,53 +497,19 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       st->cores = sg_host_core_count(h);
       sg_actor_set_data(actors[a], (void *)(intptr_t)id);
     } else if (strcmp(name, "mobile_device") == 0) {
-      mec_md_state_t *m = &w->md[md_i];
-      md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn)};
-      if (strcmp(sc->dnn, "mix") == 0)
-        p.dnn = md_i % MEC_DNN_COUNT;
-      if (read_md_props(&c, actors[a], &p) != 0) {
+      if (init_md(&c, w, md_i, h, actors[a], sg_actor_get_host(bs_actor)) != 0) {
         rc = -1;
         break;
       }
-      m->host = h;
-      int radio_rc = strcmp(sc->cell, "wifi") == 0 ? find_wifi_link(&c, h, sg_actor_get_host(bs_actor), m)
-                                                  : find_radio_link(&c, h, &m->radio);
-      if (radio_rc != 0) {
-        rc = -1;
-        break;
-      }
-      for (int j = 0; j < md_i; j++)
-        if (w->md[j].host == h) {
-          rc = fail(&c, "deployment %s: two mobile_device actors on host '%s' (one radio per device)",
-                    in->deployment_path, sg_host_get_name(h));
-          break;
-        }
-      if (rc)
-        break;
-      m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)md_i);
-      m->fading = mec_rng_new(sc->seed, MEC_STREAM_FADING, (uint64_t)md_i);
-      if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
-        gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)md_i);
-        double r0 = sc->min_distance, r1 = sc->cell_radius;
-        p.distance = sqrt(r0 * r0 + gsl_rng_uniform(place) * (r1 * r1 - r0 * r0));
-        gsl_rng_free(place);
-      }
-      m->path_gain = mec_path_gain(g0, sc->l0, p.distance, sc->path_loss_exp);
-      m->fading_slot = -1;
-      m->dnn = p.dnn;
-      char mb[64];
-      snprintf(mb, sizeof mb, "radio:%d", md_i);
-      m->radio_mb = sg_mailbox_by_name(mb);
-      m->radio_free = sg_sem_init(1);
-      mec_md_info_t *info = &w->md_info[md_i];
-      info->cpu_hz = sg_host_get_speed(h);
-      info->tx_power_w = p.tx_power;
-      info->kappa = p.kappa;
-      info->distance_m = p.distance;
-      info->gain = m->path_gain;
       md_i++;
-      sg_actor_set_data(actors[a], (void *)(intptr_t)md_i);
     }
+  }
+  /* Devices named by md_hosts: PREFIX0, PREFIX1, ... up to n_md. */
+  for (int k = 0; rc == 0 && md_i < n_md; k++, md_i++) {
+    char name[256];
+    snprintf(name, sizeof name, "%s%d", sc->md_hosts, k);
+    if (init_md(&c, w, md_i, sg_host_by_name(name), NULL, sg_actor_get_host(bs_actor)) != 0)
+      rc = -1;
   }
   free(actors);
   if (rc)
@@ -525,12 +555,10 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       route_figures(st->path[h], st->path[h + 1], &info->fiber_bps, &info->fiber_latency_s);
     if (info->hops == 0)
       info->fiber_bps = 0;
-    st->pending = sg_sem_init(0);
     st->running = calloc((size_t)st->cores, sizeof *st->running);
     if (!st->running)
       return fail(&c, "out of memory");
   }
-  w->requests_pending = sg_sem_init(0);
   w->tasks_expected = (uint64_t)n_md * (uint64_t)sc->tasks_per_md;
   if (strcmp(sc->arrivals, "file") == 0 && read_replay(&c, w) != 0)
     return -1;
@@ -587,16 +615,13 @@ void mec_world_free(mec_world_t *w)
   }
   for (int s = 0; w->srv && s < w->n_servers; s++) {
     free(w->srv[s].running);
-    if (w->srv[s].pending)
-      sg_sem_destroy(w->srv[s].pending);
   }
-  if (w->requests_pending)
-    sg_sem_destroy(w->requests_pending);
   free(w->md);
   free(w->md_info);
   free(w->srv);
   free(w->srv_info);
   free(w->replay);
   free(w->batch);
+  free(w->arrivals);
   free(w);
 }

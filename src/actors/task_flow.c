@@ -39,6 +39,7 @@ static void free_ctx(int killed, void *data)
 {
   (void)killed;
   mec_task_ctx_t *ctx = data;
+  mec_world->tasks_in_flight--;
   sg_sem_destroy(ctx->wake);
   free(ctx);
 }
@@ -65,16 +66,32 @@ static void obtain_decision(mec_task_ctx_t *ctx)
 {
   mec_world_t *w = mec_world;
   ctx->rec.decide_start = simgrid_get_clock();
-  if (strcmp(w->sc.decide_on, "md") == 0) {
+  if (w->decide_on_md) {
     mec_world_decide(&ctx, 1, 1);
     return;
   }
   if (w->sc.ctrl_bits > 0)
     mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
-  mec_fifo_push(&w->requests, ctx);
-  if (strcmp(w->sc.decide, "per-task") == 0)
-    sg_sem_release(w->requests_pending);
-  sg_sem_acquire(ctx->wake);
+  if (w->per_slot) { /* the BS controller decides the slot's batch and wakes us */
+    mec_fifo_push(&w->requests, ctx);
+    sg_sem_acquire(ctx->wake);
+  } else {
+    /* The BS CPU decides one request at a time, FCFS: the request is
+     * computed on the BS host by this actor when the CPU is free. */
+    sg_actor_set_host(sg_actor_self(), w->bs);
+    if (w->controller_busy) {
+      mec_fifo_push(&w->requests, ctx);
+      sg_sem_acquire(ctx->wake); /* handed the controller by the request ahead */
+    }
+    w->controller_busy = 1;
+    mec_world_decide(&ctx, 1, 0);
+    mec_task_ctx_t *next = mec_fifo_pop(&w->requests);
+    if (next)
+      sg_sem_release(next->wake); /* stays busy: the next request has it */
+    else
+      w->controller_busy = 0;
+    sg_actor_set_host(sg_actor_self(), w->md[ctx->task.md].host);
+  }
   if (w->sc.ctrl_bits > 0)
     mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0), 0);
   ctx->rec.decide_end = simgrid_get_clock();
@@ -161,10 +178,7 @@ void mec_task_flow(int argc, char **argv)
       /* TPOS slot model: the subtasks run in their slots on the server host */
       mec_edge_server_run_slots(d->target - 1, ctx, &choice.strategy, r->queue_enter);
     } else {
-      mec_fifo_push(&st->queue, ctx);
-      st->queued_cycles += ctx->server_cycles;
-      sg_sem_release(st->pending);
-      sg_sem_acquire(ctx->wake);
+      mec_edge_server_serve(d->target - 1, ctx);
     }
 
     r->down_start = simgrid_get_clock();

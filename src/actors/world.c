@@ -63,7 +63,7 @@ static double current_gain(int i)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[i];
-  if (strcmp(w->sc.fading, "rayleigh") != 0)
+  if (!w->rayleigh)
     return m->path_gain;
   long slot = (long)floor(simgrid_get_clock() / w->sc.slot);
   if (slot != m->fading_slot) {
@@ -122,7 +122,7 @@ void mec_world_refresh(void)
     in->backlog_cycles = backlog;
     in->load_factor = backlog / in->cpu_hz;
   }
-  if (strcmp(w->sc.fading, "rayleigh") == 0)
+  if (w->rayleigh)
     for (int i = 0; i < w->n_md; i++) {
       current_gain(i);
       w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
@@ -154,7 +154,9 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
     mec_world_fail("policy '%s' failed at t = %g s: %s", w->policy->name, t_request, mec_policy_error());
   } else {
     /* The decision's own compute runs on the deciding host before it takes effect. */
-    if (cost.flops > 0)
+    /* A compute shorter than SimGrid's time accuracy (1e-9 s) cannot move
+     * the clock: skip the activity (e.g. a 3-flop random draw). */
+    if (cost.flops > 0 && cost.flops / sg_host_get_speed(sg_host_self()) >= 1e-9)
       sg_actor_execute(cost.flops);
     double t_done = simgrid_get_clock();
     for (size_t i = 0; i < n; i++) {
@@ -216,6 +218,7 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
   mec_world_t *w = mec_world;
   trace_task_rec_t *r = &ctx->rec;
   r->done = simgrid_get_clock();
+  w->last_done = r->done;
   double delay = r->done - r->arrival;
   r->missed = (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
   w->tasks_done++;

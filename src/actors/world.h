@@ -44,7 +44,8 @@ typedef struct mec_md_state {
   sg_host_t host;
   sg_link_t radio;          /* the MD's radio link (its loopback link, see docs/model.md) */
   sg_mailbox_t radio_mb;    /* both ends of a radio transfer meet here */
-  sg_sem_t radio_free;      /* one radio transfer at a time per device */
+  sg_sem_t radio_free;      /* hands the radio to the next waiting transfer, in FIFO order */
+  int radio_users;          /* transfers using or waiting for the radio */
   gsl_rng *workload;        /* arrivals and task sizes */
   gsl_rng *fading;          /* Rayleigh draws */
   long fading_slot;         /* slot index of the current fading draw */
@@ -59,8 +60,8 @@ typedef struct mec_md_state {
 typedef struct mec_server_state {
   sg_host_t host;
   int cores;
-  mec_task_fifo_t queue;
-  sg_sem_t pending;          /* one token per queued task */
+  mec_task_fifo_t queue;     /* tasks waiting for a core */
+  int busy_cores;
   double queued_cycles;
   int in_service;
   sg_exec_t *running;        /* [cores]: execution in progress per core, or NULL */
@@ -87,16 +88,22 @@ typedef struct mec_world {
   void *policy_state;
   trace_t *trace;
   /* controller at the BS */
-  mec_task_fifo_t requests;
-  sg_sem_t requests_pending;
+  mec_task_fifo_t requests;  /* waiting for the controller */
+  int controller_busy;       /* per-task: a request is being decided */
   mec_task_ctx_t **batch;   /* per-slot batch buffer */
+  void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
   size_t batch_cap;
   /* replayed tasks (arrivals=file), sorted by (md, arrival) */
   mec_replay_row_t *replay;
   size_t replay_count;
   /* counters */
   uint64_t tasks_expected, tasks_done, tasks_missed, decisions;
+  uint64_t tasks_in_flight; /* task-flow actors alive */
+  double last_done;         /* completion time of the last task */
+  int arrivals_done;        /* the arrivals actor has started every task */
   double sum_delay, sum_energy;
+  /* knobs decoded once (hot path) */
+  int decide_on_md, per_slot, rayleigh;
   /* failure inside the simulation */
   int failed;
   char error[1024];
@@ -132,7 +139,12 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md);
 
 /* Actor functions (registered by main). */
 void mec_mobile_device(int argc, char **argv);
+void mec_arrivals(int argc, char **argv);
 void mec_edge_server(int argc, char **argv);
 void mec_base_station(int argc, char **argv);
 void mec_task_flow(int argc, char **argv);
+
+/* Called by a task's actor on server s's host: waits for a core (FCFS),
+ * executes the task's server cycles, hands the core on. */
+void mec_edge_server_serve(int s, mec_task_ctx_t *ctx);
 #endif

@@ -52,6 +52,7 @@ typedef struct mec_scenario {
   double cell_radius;     /* m */
   double min_distance;    /* m */
   int share_users;        /* N in W/N; 0 = number of MDs */
+  char md_hosts[64];      /* prefix of hosts that are MDs without a mobile_device actor */
   /* network */
   char forward[32];       /* via-first | direct */
 } mec_scenario_t;

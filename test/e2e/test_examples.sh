@@ -73,15 +73,26 @@ else
 fi
 if /usr/bin/python3 "$gen" --n-md 200 --n-servers 3 --tasks 2 --policy least-loaded --seed 7 --set share_users=10 \
   --platform "$tmp/gen.xml" --deployment "$tmp/gen-dep.xml" > /dev/null; then
-  if [ "$(grep -c 'function="mobile_device"' "$tmp/gen-dep.xml")" = 200 ] && grep -q '<cluster' "$tmp/gen.xml"; then
+  if [ "$(grep -c 'function="mobile_device"' "$tmp/gen-dep.xml")" = 0 ] && grep -q '"md_hosts" value="md-"' "$tmp/gen-dep.xml" \
+    && grep -q '<cluster' "$tmp/gen.xml"; then
     ok
   else
-    bad "generate.py: expected 200 mobile_device actors and a <cluster>"
+    bad "generate.py: expected md_hosts=md- (no mobile_device actors) and a <cluster>"
   fi
   run_case generated "$tmp/gen.xml" "$tmp/gen-dep.xml" 400
   run_case generated-direct "$tmp/gen.xml" "$tmp/gen-dep.xml" 400 --forward direct --policy random
 else
   bad "generate.py did not write the 200-MD cell"
+fi
+# The same cell with one mobile_device actor per MD (--md-actors) simulates exactly the same tasks.
+if /usr/bin/python3 "$gen" --n-md 200 --n-servers 3 --tasks 2 --policy least-loaded --seed 7 --set share_users=10 \
+  --md-actors --platform "$tmp/gen2.xml" --deployment "$tmp/gen2-dep.xml" > /dev/null &&
+  [ "$(grep -c 'function="mobile_device"' "$tmp/gen2-dep.xml")" = 200 ]; then
+  a=$("$bin" "$tmp/gen.xml" "$tmp/gen-dep.xml" --no-trace --quiet 2>/dev/null | head -1)
+  b=$("$bin" "$tmp/gen2.xml" "$tmp/gen2-dep.xml" --no-trace --quiet 2>/dev/null | head -1)
+  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok; else bad "md_hosts vs mobile_device actors differ: '$a' vs '$b'"; fi
+else
+  bad "generate.py --md-actors did not write 200 mobile_device actors"
 fi
 # Without the loopback link an MD's route to itself is not one link: mecsim must refuse it.
 sed 's/ loopback_bw="[^"]*" loopback_lat="[^"]*"//' "$tmp/gen.xml" > "$tmp/noloop.xml"
