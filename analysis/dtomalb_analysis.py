@@ -119,6 +119,8 @@ def describe(label):
         name = {"dtomalb": "DTOMALB", "dtoma": "DTOMA", "dqn-tolb": "DQN-TOLB", "idql-tolb": "IDQL-TOLB"}[m.group(2)]
         if m.group(3) == "-untrained":
             return name + " (untrained)"
+        if m.group(1):
+            return name + " (Fig. 7 model, seed 1, 400 episodes)"
         return name + (" (train seed %s)" % m.group(4) if m.group(4) else "")
     return {"random": "random (per task)", "least-loaded": "least-loaded (per task)",
             "least-loaded-central": "least-loaded (per slot, central)", "greedy": "greedy (per task)",
