@@ -12,16 +12,18 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-for policy in greedy random local; do
+# per-task and per-slot decisions, and the TPOS game with DNN tasks and server slots
+for args in "--policy greedy" "--policy random --decide per-slot" "--policy local" "--policy tpos-cai --dnn mix"; do
+  # shellcheck disable=SC2086
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
     --error-exitcode=9 "$bin" "$src/platforms/small_cell.xml" "$src/deployments/small_cell.xml" \
-    --policy "$policy" --tasks_per_md 5 --trace "$tmp/t.h5" --quiet > "$tmp/log" 2>&1
+    $args --tasks_per_md 3 --trace "$tmp/t.h5" --quiet > "$tmp/log" 2>&1
   rc=$?
   if [ $rc -eq 0 ] && grep -q "ERROR SUMMARY: 0 errors" "$tmp/log"; then
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
-    echo "FAIL: valgrind on small_cell with policy $policy (exit $rc)"
+    echo "FAIL: valgrind on small_cell with $args (exit $rc)"
     grep -E "lost:|ERROR SUMMARY|Invalid|uninitialised" "$tmp/log" | head -20
   fi
 done
