@@ -66,6 +66,9 @@ static int dnn_kind(const char *name)
 typedef struct md_props {
   double distance, tx_power, kappa;
   int dnn;
+  const char *neighbours; /* "3,5,7": valid while the props dict lives; copied by read_md_props */
+  char neighbours_buf[4096];
+  char where[512];        /* element that gave the neighbours, for errors */
 } md_props_t;
 
 static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, const char *value, md_props_t *p)
@@ -82,6 +85,14 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
       p->tx_power = v;
     else
       p->kappa = v;
+    return 0;
+  }
+  if (strcmp(key, "neighbours") == 0) {
+    if (strlen(value) >= sizeof p->neighbours_buf)
+      return fail(c, "%s: property 'neighbours' is longer than %zu characters", where, sizeof p->neighbours_buf - 1);
+    strcpy(p->neighbours_buf, value);
+    snprintf(p->where, sizeof p->where, "%s", where);
+    p->neighbours = p->neighbours_buf;
     return 0;
   }
   if (strcmp(key, "dnn") == 0) {
@@ -119,7 +130,7 @@ static int read_md_props(setup_ctx_t *c, sg_host_t h, sg_actor_t a, md_props_t *
     if (rc == 0) {
       int r = apply_md_prop(c, where, key, value, p);
       if (r == -2)
-        rc = fail(c, "%s: unknown property '%s' (expected distance, tx_power, kappa, dnn)", where, key);
+        rc = fail(c, "%s: unknown property '%s' (expected distance, tx_power, kappa, dnn, neighbours)", where, key);
       else if (r)
         rc = -1;
     }
@@ -322,16 +333,43 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   return 0;
 }
 
+/* `neighbours="3,5,7"`: device indices (0-based, deployment order) whose load
+ * messages device i reads in TPOS-UAI (eq. 29). */
+static int parse_neighbours(setup_ctx_t *c, mec_world_t *w, int i, const md_props_t *p)
+{
+  mec_md_state_t *m = &w->md[i];
+  size_t cap = 1;
+  for (const char *q = p->neighbours; *q; q++)
+    cap += *q == ',';
+  m->neighbours = malloc(cap * sizeof *m->neighbours);
+  if (!m->neighbours)
+    return fail(c, "out of memory");
+  const char *q = p->neighbours;
+  while (*q) {
+    char *end;
+    long v = strtol(q, &end, 10);
+    if (end == q || v < 0 || v >= w->n_md || v == i || (*end && *end != ','))
+      return fail(c, "%s: property 'neighbours' = '%s': expected comma-separated device indices in 0..%d other than %d",
+                  p->where, p->neighbours, w->n_md - 1, i);
+    m->neighbours[m->n_neighbours++] = (int)v;
+    q = *end ? end + 1 : end;
+  }
+  w->explicit_neighbours = 1;
+  return 0;
+}
+
 /* Sets up device i on host h: its settings (host props, then the actor's
  * props if it was deployed as an actor), radio, random streams, position. */
 static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_t actor, sg_host_t bs)
 {
   const mec_scenario_t *sc = &w->sc;
   mec_md_state_t *m = &w->md[i];
-  md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn)};
+  md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn), NULL, "", ""};
   if (strcmp(sc->dnn, "mix") == 0)
     p.dnn = i % MEC_DNN_COUNT;
   if (read_md_props(c, h, actor, &p) != 0)
+    return -1;
+  if (p.neighbours && parse_neighbours(c, w, i, &p) != 0)
     return -1;
   /* One radio per device: a host can be a device only once. */
   if (sg_host_get_data(h) == (void *)w)
@@ -610,6 +648,7 @@ void mec_world_free(mec_world_t *w)
       gsl_rng_free(w->md[i].workload);
     if (w->md[i].fading)
       gsl_rng_free(w->md[i].fading);
+    free(w->md[i].neighbours);
     if (w->md[i].radio_free)
       sg_sem_destroy(w->md[i].radio_free);
   }

@@ -68,7 +68,8 @@ struct tpos_period {
   mec_tpos_ws_t *ws;
   unsigned char *active, *woke;
   double *wake_at;
-  int *nbr_off, *nbr_idx; /* UAI by radius (CSR) */
+  int *nbr_off, *nbr_idx; /* UAI by radius or listed (CSR) */
+  int listed;             /* neighbour lists from the devices' `neighbours` props */
   sg_sem_t done;
   long round;
   /* counters of the whole period and of the current round */
@@ -232,7 +233,7 @@ static void wake_up(tpos_period_t *P, int i)
     mec_tpos_load_msg_t sum;
     memset(&sum, 0, sizeof sum);
     int k = 0;
-    int all = P->cfg->all_neighbours;
+    int all = P->cfg->all_neighbours && !P->listed;
     int e0 = all ? 0 : P->nbr_off[i], e1 = all ? P->n : P->nbr_off[i + 1];
     for (int e = e0; e < e1; e++) {
       int q = all ? e : P->nbr_idx[e];
@@ -322,6 +323,39 @@ static void place(mec_tpos_md_t *md, int gmd)
   md->y = d * sin(th);
 }
 
+/* UAI neighbour lists from the devices' `neighbours` properties: player i
+ * hears the players of this period whose device is in its device's list. */
+static int build_listed_neighbours(tpos_period_t *P)
+{
+  mec_world_t *w = mec_world;
+  int n = P->n;
+  int *player_of = malloc((size_t)w->n_md * sizeof(int)); /* device -> player, -1 if absent */
+  size_t total = 0;
+  for (int i = 0; i < n; i++)
+    total += (size_t)w->md[P->pl[i]->ctx->task.md].n_neighbours;
+  P->nbr_off = calloc((size_t)n + 1, sizeof(int));
+  P->nbr_idx = malloc((total ? total : 1) * sizeof(int));
+  if (!player_of || !P->nbr_off || !P->nbr_idx) {
+    free(player_of);
+    return -1;
+  }
+  for (int d = 0; d < w->n_md; d++)
+    player_of[d] = -1;
+  for (int i = 0; i < n; i++)
+    player_of[P->pl[i]->ctx->task.md] = i;
+  size_t used = 0;
+  for (int i = 0; i < n; i++) {
+    const mec_md_state_t *m = &w->md[P->pl[i]->ctx->task.md];
+    P->nbr_off[i] = (int)used;
+    for (int e = 0; e < m->n_neighbours; e++)
+      if (player_of[m->neighbours[e]] >= 0)
+        P->nbr_idx[used++] = player_of[m->neighbours[e]];
+  }
+  P->nbr_off[n] = (int)used;
+  free(player_of);
+  return 0;
+}
+
 /* UAI neighbour lists: every player within radius_m (O(n^2), once a period). */
 static int build_neighbours(tpos_period_t *P)
 {
@@ -396,7 +430,11 @@ static tpos_period_t *period_new(long k, tpos_player_t *list, int n)
     P->agent[i].improve_rel = P->cfg->improve_rel;
     P->agent[i].uai_step_exponent = P->cfg->uai_step_exponent;
   }
-  if (P->cfg->mode == MEC_TPOS_UAI && !P->cfg->all_neighbours && build_neighbours(P) != 0)
+  /* neighbour lists from the deployment win over the policy's radius */
+  P->listed = mec_world->explicit_neighbours;
+  if (P->cfg->mode == MEC_TPOS_UAI && P->listed && build_listed_neighbours(P) != 0)
+    goto oom;
+  if (P->cfg->mode == MEC_TPOS_UAI && !P->listed && !P->cfg->all_neighbours && build_neighbours(P) != 0)
     goto oom;
   P->done = sg_sem_init(0);
   return P;

@@ -53,6 +53,8 @@ typedef struct mec_md_state {
   int dnn;                  /* mec_dnn_kind_t of its tasks */
   uint64_t next_task;       /* per-MD task counter (task ids are md * 2^32 + counter) */
   size_t file_first, file_count; /* rows of the replayed task file for this MD */
+  int *neighbours;          /* TPOS-UAI neighbours (MD indices) from the `neighbours` prop, or NULL */
+  int n_neighbours;
   int wifi_levels;          /* cell=wifi: rate levels of the Wi-Fi link (0 = OFDMA radio link) */
   double wifi_rates[8];     /* bit/s of each level */
 } mec_md_state_t;
@@ -104,6 +106,7 @@ typedef struct mec_world {
   double sum_delay, sum_energy;
   /* knobs decoded once (hot path) */
   int decide_on_md, per_slot, rayleigh;
+  int explicit_neighbours;  /* some MD has a `neighbours` prop: UAI uses the lists */
   /* failure inside the simulation */
   int failed;
   char error[1024];
