@@ -11,6 +11,36 @@
 #include <gsl/gsl_randist.h>
 #include <string.h>
 
+/* nn_adam_update over an array: element i sees the same inputs as i+4 and
+ * i+8, so the 4-wide vector path (elements 0-7) and its one-lane tail
+ * (8-10) must agree bit for bit; every element must match Adam's formula. */
+static void test_adam_array_lanes(void) {
+  enum { N = 11 };
+  nn_opt_t o = nn_adam(0.01);
+  o.weight_decay = 0.05;
+  double p[N], m[N] = {0}, v[N] = {0}, g[N], pr[4], mr[4] = {0}, vr[4] = {0};
+  for (int i = 0; i < N; i++) p[i] = 0.3 * (i % 4) - 0.5;
+  for (int i = 0; i < 4; i++) pr[i] = p[i];
+  for (uint64_t t = 1; t <= 5; t++) {
+    for (int i = 0; i < N; i++) g[i] = (i % 4 == 3) ? 0.0 : sin(1.7 * (double)(i % 4) + (double)t);
+    nn_adam_update(N, p, g, m, v, t, &o);
+    for (int i = 0; i < 4; i++) { /* reference: PyTorch's Adam with L2 weight decay */
+      const double gi = g[i] + 0.05 * pr[i];
+      mr[i] = 0.9 * mr[i] + 0.1 * gi;
+      vr[i] = 0.999 * vr[i] + 0.001 * gi * gi;
+      const double mh = mr[i] / (1 - pow(0.9, (double)t)), vh = vr[i] / (1 - pow(0.999, (double)t));
+      pr[i] -= 0.01 * mh / (sqrt(vh) + 1e-8);
+    }
+  }
+  for (int i = 0; i < N; i++) {
+    CHECK(memcmp(&p[i], &p[i % 4], sizeof p[i]) == 0);
+    CHECK(memcmp(&m[i], &m[i % 4], sizeof m[i]) == 0);
+    CHECK(memcmp(&v[i], &v[i % 4], sizeof v[i]) == 0);
+    CHECK_NEAR(p[i], pr[i % 4], 1e-13);
+    CHECK_REL(v[i], vr[i % 4], 1e-13);
+  }
+}
+
 /* Two Adam steps on f(p) = p^2 / 2 from p = 1, by hand. */
 static void test_adam_by_hand(void) {
   nn_opt_t o = nn_adam(0.1);
@@ -229,6 +259,7 @@ static void test_reproducible(void) {
 
 int main(void) {
   RUN(test_adam_by_hand);
+  RUN(test_adam_array_lanes);
   RUN(test_clip_and_nonfinite);
   RUN(test_freeze);
   RUN(test_xor);
