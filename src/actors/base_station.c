@@ -17,7 +17,8 @@ static void sampler(int argc, char **argv)
   (void)argc;
   (void)argv;
   mec_world_t *w = mec_world;
-  /* Not a daemon (see mec_base_station): samples until the workload is over. */
+  /* Not a daemon: samples until every task has arrived and finished, so the
+   * last sample is taken right after the workload ends. */
   while (!w->arrivals_done || w->tasks_in_flight > 0) {
     mec_world_refresh();
     for (int s = 0; s < w->n_servers; s++) {
@@ -75,9 +76,7 @@ void mec_base_station(int argc, char **argv)
   /* Per-task decisions need no controller actor: each request is computed
    * on the BS host by its task's actor, FCFS (task_flow.c). */
   if (w->per_slot) {
-    /* A daemon, killed when the last task is done. The sampler is not one:
-     * with per-task decisions, a daemon sampler kept the run going forever
-     * after the last task in SimGrid 3.32, so it stops by itself instead. */
+    /* A daemon: killed when the last task is done. */
     sg_actor_daemonize(sg_actor_self());
     per_slot_controller();
   }
