@@ -20,7 +20,7 @@ static void sampler(int argc, char **argv)
   /* Not a daemon: samples until every task has arrived and finished, so the
    * last sample is taken right after the workload ends. */
   while (!w->arrivals_done || w->tasks_in_flight > 0) {
-    mec_world_refresh();
+    mec_world_refresh_servers();
     for (int s = 0; s < w->n_servers; s++) {
       const mec_server_info_t *in = &w->srv_info[s];
       trace_server_rec_t r = {simgrid_get_clock(), s, in->queued, in->in_service, in->backlog_cycles, in->load_factor};

@@ -149,7 +149,7 @@ static int find_radio_link(setup_ctx_t *c, sg_host_t h, sg_link_t *out)
   xbt_dynar_free(&links);
   if (n != 1)
     return fail(c,
-                "platform %s: host '%s' runs a mobile_device but has %s radio link: the route from an MD host to "
+                "platform %s: host '%s' is a mobile device but has %s radio link: the route from an MD host to "
                 "itself must be exactly one link, its radio link (e.g. <cluster ... loopback_bw=\"1MBps\" "
                 "loopback_lat=\"0\">, or <route src=\"%s\" dst=\"%s\"> with one <link_ctn>)",
                 c->in->platform_path, sg_host_get_name(h), n == 0 ? "no" : "more than one", sg_host_get_name(h),
@@ -381,7 +381,7 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
   if (radio_rc != 0)
     return -1;
   m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)i);
-  m->fading = mec_rng_new(sc->seed, MEC_STREAM_FADING, (uint64_t)i);
+  m->fading_seed = mec_stream_seed(sc->seed, MEC_STREAM_FADING, (uint64_t)i);
   if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
     gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)i);
     double r0 = sc->min_distance, r1 = sc->cell_radius;
@@ -646,8 +646,6 @@ void mec_world_free(mec_world_t *w)
   for (int i = 0; w->md && i < w->n_md; i++) {
     if (w->md[i].workload)
       gsl_rng_free(w->md[i].workload);
-    if (w->md[i].fading)
-      gsl_rng_free(w->md[i].fading);
     free(w->md[i].neighbours);
     if (w->md[i].radio_free)
       sg_sem_destroy(w->md[i].radio_free);

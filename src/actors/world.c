@@ -2,6 +2,7 @@
  * compute charged in simulated time, the radio rates, task completion. */
 #include "actors/world.h"
 #include "model/radio.h"
+#include "model/rng.h"
 
 #include <math.h>
 #include <simgrid/actor.h>
@@ -58,17 +59,21 @@ void mec_world_fail(const char *fmt, ...)
   sg_actor_kill_all(); /* every other actor; the caller then returns */
 }
 
-/* Fading is redrawn once per slot (block fading), from the MD's own stream. */
+/* Block fading: one Rayleigh power draw per MD per slot. The draw of slot k
+ * is a function of (the MD's fading seed, k) alone, so it does not depend on
+ * when, or how often, the channel is looked at. */
 static double current_gain(int i)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[i];
   if (!w->rayleigh)
     return m->path_gain;
-  long slot = (long)floor(simgrid_get_clock() / w->sc.slot);
+  /* SimGrid's clock drifts by ~1e-15 s: 0.9999999999999999 is slot 1 */
+  long slot = (long)floor(simgrid_get_clock() / w->sc.slot + 1e-9);
   if (slot != m->fading_slot) {
     m->fading_slot = slot;
-    w->md_info[i].gain = m->path_gain * mec_rayleigh_power(m->fading);
+    double u = mec_hash_u01(m->fading_seed, (uint64_t)slot);
+    w->md_info[i].gain = m->path_gain * mec_rayleigh_power_from_u(u);
   }
   return w->md_info[i].gain;
 }
@@ -106,7 +111,18 @@ double mec_world_decision_up_rate(int md, const mec_decision_t *d)
   return mec_world_up_rate(md, d->bw_share, d->tx_power_w);
 }
 
-void mec_world_refresh(void)
+/* Current channel and default rates of MD i (changes only with fading). */
+static void refresh_md(int i)
+{
+  mec_world_t *w = mec_world;
+  if (!w->rayleigh)
+    return;
+  current_gain(i);
+  w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
+  w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
+}
+
+void mec_world_refresh_servers(void)
 {
   mec_world_t *w = mec_world;
   w->sys.now = simgrid_get_clock();
@@ -122,12 +138,13 @@ void mec_world_refresh(void)
     in->backlog_cycles = backlog;
     in->load_factor = backlog / in->cpu_hz;
   }
-  if (w->rayleigh)
-    for (int i = 0; i < w->n_md; i++) {
-      current_gain(i);
-      w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
-      w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
-    }
+}
+
+void mec_world_refresh(void)
+{
+  mec_world_refresh_servers();
+  for (int i = 0; i < mec_world->n_md; i++)
+    refresh_md(i);
 }
 
 int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
@@ -146,7 +163,11 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
     tasks[i] = batch[i]->task;
     dec[i] = mec_decision_default();
   }
-  mec_world_refresh();
+  /* Servers, and the channels of the batch's devices only: refreshing all
+   * 10^5 devices per decision would make per-task decisions O(N). */
+  mec_world_refresh_servers();
+  for (size_t i = 0; i < n; i++)
+    refresh_md(tasks[i].md);
   mec_batch_t b = {n, tasks};
   mec_cost_t cost = {0, 0, 0};
   int rc = w->policy->decide(w->policy_state, &w->sys, &b, dec, &cost);

@@ -47,7 +47,7 @@ typedef struct mec_md_state {
   sg_sem_t radio_free;      /* hands the radio to the next waiting transfer, in FIFO order */
   int radio_users;          /* transfers using or waiting for the radio */
   gsl_rng *workload;        /* arrivals and task sizes */
-  gsl_rng *fading;          /* Rayleigh draws */
+  uint64_t fading_seed;     /* Rayleigh draw of slot k = function of (fading_seed, k) */
   long fading_slot;         /* slot index of the current fading draw */
   double path_gain;         /* g0 (l0/l)^h */
   int dnn;                  /* mec_dnn_kind_t of its tasks */
@@ -120,8 +120,10 @@ extern mec_world_t *mec_world;
 /* Stops the simulation with an error (reported by main, exit code 1). */
 void mec_world_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Refreshes the dynamic part of what policies see (server queues, fading). */
+/* Refreshes the dynamic part of what policies see: server queues, and (all
+ * devices') fading. mec_world_refresh_servers: the servers only. */
 void mec_world_refresh(void);
+void mec_world_refresh_servers(void);
 
 /* Uplink / downlink rate of MD i with the given share of the cell bandwidth
  * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */

@@ -18,7 +18,12 @@ double mec_shannon_bps(double bandwidth_hz, double power_w, double gain, double 
 
 double mec_rayleigh_power(gsl_rng *rng)
 {
-  return gsl_ran_exponential(rng, 1.0);
+  return mec_rayleigh_power_from_u(gsl_rng_uniform(rng));
+}
+
+double mec_rayleigh_power_from_u(double u)
+{
+  return -log1p(-u);
 }
 
 double mec_local_energy_j(double kappa, double cpu_hz, double cycles)

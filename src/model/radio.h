@@ -20,6 +20,9 @@ double mec_shannon_bps(double bandwidth_hz, double power_w, double gain, double 
  * exponentially distributed with mean 1. */
 double mec_rayleigh_power(gsl_rng *rng);
 
+/* The same draw by inversion from a uniform u in [0, 1): -ln(1 - u). */
+double mec_rayleigh_power_from_u(double u);
+
 /* Energy of running `cycles` at `cpu_hz` on a CPU with coefficient kappa:
  * E = kappa f^2 c (J). */
 double mec_local_energy_j(double kappa, double cpu_hz, double cycles);

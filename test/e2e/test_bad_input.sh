@@ -101,7 +101,7 @@ case_ md_distance_empty 2 one "mecsim: platform $in/empty_distance.xml: host 'md
 case_ md_distance_negative 2 one "mecsim: platform $in/negative_distance.xml: host 'md-2': property 'distance' = '-5'" \
   "expected a positive number (m)" -- "$in/negative_distance.xml" "$dep"
 case_ md_tx_power_with_unit 2 one "host 'md-3': property 'tx_power' = '0.2W'" "(W)" -- "$in/bad_tx_power.xml" "$dep"
-case_ md_without_radio_link 2 one "mecsim: platform $in/no_radio.xml: host 'md-2' runs a mobile_device but has no radio link" \
+case_ md_without_radio_link 2 one "mecsim: platform $in/no_radio.xml: host 'md-2' is a mobile device but has no radio link" \
   -- "$in/no_radio.xml" "$dep"
 case_ unknown_base_station_knob 2 one \
   "mecsim: deployment $in/unknown_knob.xml: actor 'base_station': <prop id=\"bandwith\">: unknown knob 'bandwith'" \

@@ -92,6 +92,17 @@ tasks2, _, _ = run("--ctrl_bits", "0", "--tasks_per_md", "1", "--policy", "local
 check("ctrl_bits: decisions take longer with signalling",
       np.all(tasks["decide_end"] - tasks["decide_start"] > tasks2["decide_end"] - tasks2["decide_start"]))
 
+# Rayleigh block fading: one channel per MD per slot (the rate changes between slots, not within).
+tasks, _, _ = run("--fading", "rayleigh", "--tasks_per_md", "6", "--policy", "offload-nearest", "--ctrl_bits", "800")
+rates = {}
+for t in tasks:
+    rates.setdefault((int(t["md"]), int(t["arrival"])), set()).add(float(t["up_rate_bps"]))
+per_md = [len({next(iter(v)) for (m, _), v in rates.items() if m == md}) for md in range(5)]
+check("rayleigh: rates differ between slots", all(n >= 5 for n in per_md), str(per_md))
+again, _, _ = run("--fading", "rayleigh", "--tasks_per_md", "6", "--policy", "offload-nearest", trace="t3.h5")
+check("rayleigh: a slot's draw does not depend on other traffic (signalling on/off)",
+      np.array_equal(np.sort(again["up_rate_bps"]), np.sort(tasks["up_rate_bps"])))
+
 # Wi-Fi cell: transfers share the Wi-Fi link.
 wp = os.path.join(SRC, "platforms", "wifi_cell.xml")
 wd = os.path.join(SRC, "deployments", "wifi_cell.xml")
