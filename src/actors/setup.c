@@ -9,6 +9,7 @@
 #include "actors/world.h"
 #include "model/radio.h"
 #include "model/rng.h"
+#include "model/task_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -214,58 +215,12 @@ static int read_replay(setup_ctx_t *c, mec_world_t *w)
   FILE *f = fopen(path, "r");
   if (!f)
     return fail(c, "task file '%s': %s", path, strerror(errno));
-  size_t cap = 1024, n = 0;
-  mec_replay_row_t *rows = malloc(cap * sizeof *rows);
-  char line[1024];
-  int lineno = 0, rc = 0;
-  while (rows && fgets(line, sizeof line, f)) {
-    lineno++;
-    char *p = line;
-    while (*p == ' ' || *p == '\t')
-      p++;
-    if (*p == '#' || *p == '\n' || *p == '\0' || (lineno == 1 && strncmp(p, "md", 2) == 0))
-      continue; /* comment, blank line or header */
-    mec_replay_row_t r;
-    char extra;
-    int got = sscanf(p, "%d,%lf,%lf,%lf,%lf,%lf %c", &r.md, &r.arrival, &r.input_bits, &r.cycles, &r.output_bits,
-                     &r.deadline, &extra);
-    if (got != 6 || r.md < 0 || r.md >= w->n_md || r.arrival < 0 || r.input_bits < 0 || r.cycles < 0 ||
-        r.output_bits < 0 || r.deadline < 0) {
-      rc = fail(c,
-                "task file '%s' line %d: expected md,arrival_s,input_bits,cycles,output_bits,deadline_s with md in "
-                "0..%d and non-negative numbers",
-                path, lineno, w->n_md - 1);
-      break;
-    }
-    if (n == cap) {
-      cap *= 2;
-      mec_replay_row_t *g = realloc(rows, cap * sizeof *rows);
-      if (!g) {
-        free(rows);
-        rows = NULL;
-        break;
-      }
-      rows = g;
-    }
-    rows[n++] = r;
-  }
+  mec_replay_row_t *rows;
+  size_t n;
+  int rc = mec_task_file_read(f, path, w->n_md, &rows, &n, c->err, c->errlen);
   fclose(f);
-  if (!rows)
-    return fail(c, "task file '%s': out of memory", path);
-  if (rc) {
-    free(rows);
-    return rc;
-  }
-  /* stable order by (md, arrival): each MD replays its own rows in time order */
-  for (size_t i = 1; i < n; i++) {
-    mec_replay_row_t x = rows[i];
-    size_t j = i;
-    while (j > 0 && (rows[j - 1].md > x.md || (rows[j - 1].md == x.md && rows[j - 1].arrival > x.arrival))) {
-      rows[j] = rows[j - 1];
-      j--;
-    }
-    rows[j] = x;
-  }
+  if (rc != 0)
+    return -1;
   w->replay = rows;
   w->replay_count = n;
   for (size_t i = 0; i < n; i++) {

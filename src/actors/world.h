@@ -11,6 +11,7 @@
 #define MECSIM_WORLD_H
 
 #include "model/scenario.h"
+#include "model/task_file.h"
 #include "policies/policy.h"
 #include "trace/trace.h"
 #include <gsl/gsl_rng.h>
@@ -70,11 +71,6 @@ typedef struct mec_server_state {
   sg_host_t path[3];         /* hosts from the BS to this server, path[0] = BS */
   int path_len;
 } mec_server_state_t;
-
-typedef struct mec_replay_row {
-  int md;
-  double arrival, input_bits, cycles, output_bits, deadline;
-} mec_replay_row_t;
 
 typedef struct mec_world {
   mec_scenario_t sc;

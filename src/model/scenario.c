@@ -48,6 +48,7 @@ static const mec_knob_t knobs[] = {
     KD(kappa, "1e-27", "J/(cycle Hz^2)", "MD energy coefficient: E = kappa f^2 c (host property kappa overrides)"),
     KD(cell_radius, "100", "m", "MDs without a distance property are placed uniformly in this disc"),
     KD(min_distance, "10", "m", "minimum MD-BS distance of random placement"),
+    KI(max_in_flight, "0", "", "tasks in flight (arrived, not done) at which an overloaded run stops with an error; 0 = automatic (docs/model.md, Overload)"),
     KI(share_users, "0", "", "N in the equal bandwidth split W/N (0 = number of MDs)"),
     KS(md_hosts, "", NULL, "hosts PREFIX0, PREFIX1, ... are mobile devices too, with no mobile_device actor each (for 10^5 devices)"),
     KS(forward, "via-first", "via-first|direct", "BS to server m: through server 1 (DTOMALB) or the platform's route"),

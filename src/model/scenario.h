@@ -51,6 +51,7 @@ typedef struct mec_scenario {
   double kappa;           /* J/(cycle Hz^2) */
   double cell_radius;     /* m */
   double min_distance;    /* m */
+  int max_in_flight;      /* stop when more tasks are in flight; 0 = automatic */
   int share_users;        /* N in W/N; 0 = number of MDs */
   char md_hosts[64];      /* prefix of hosts that are MDs without a mobile_device actor */
   /* network */
