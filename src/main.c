@@ -5,8 +5,11 @@
  * main only parses options, loads the platform and deployment, builds the
  * world (src/actors/setup.c), runs the simulation and finalizes the trace.
  * Exit codes: 0 success, 1 the run failed, 2 bad input. */
+#include "actors/deploy_check.h"
+#include "actors/guard.h"
 #include "actors/load_shim.h"
 #include "actors/setup.h"
+#include "actors/sg_options.h"
 #include "actors/world.h"
 #include "model/scenario.h"
 #include "policies/policy.h"
@@ -80,6 +83,39 @@ static char *join_args(int argc, char **argv)
   return s;
 }
 
+/* SimGrid's messages can span lines (e.g. a list of valid keys): keep the first. */
+static const char *first_line(char *msg)
+{
+  char *nl = strchr(msg, '\n');
+  if (nl)
+    *nl = '\0';
+  return msg;
+}
+
+static void on_deadlock(void)
+{
+  if (mec_world)
+    mec_world->deadlocked = 1;
+}
+
+/* Every generated task must be done, or (with --until) still in flight at
+ * the horizon, where it is counted. Anything else is an error, never exit 0. */
+static void account_for_tasks(mec_world_t *w)
+{
+  if (w->sc.until > 0 && simgrid_get_clock() >= w->sc.until - 1e-9) {
+    w->tasks_unfinished = w->tasks_in_flight;
+    return;
+  }
+  if (w->tasks_done == w->tasks_expected && w->tasks_in_flight == 0 && !w->deadlocked)
+    return;
+  w->failed = 1;
+  w->fail_time = simgrid_get_clock();
+  snprintf(w->error, sizeof w->error,
+           "%llu of %llu tasks never finished%s (a bug: please report it with the inputs and this message)",
+           (unsigned long long)(w->tasks_expected - w->tasks_done), (unsigned long long)w->tasks_expected,
+           w->deadlocked ? ": SimGrid found every actor blocked (deadlock)" : "");
+}
+
 static int bad_input(const char *fmt, const char *a, const char *b)
 {
   fprintf(stderr, "mecsim: ");
@@ -129,6 +165,9 @@ int main(int argc, char **argv)
       mec_scenario_print_help(stdout);
       goto done;
     } else if (strncmp(a, "--cfg=", 6) == 0 || strncmp(a, "--log=", 6) == 0) {
+      char serr[512];
+      if (mec_check_sg_option(a, serr, sizeof serr) != 0)
+        rc = bad_input("%s%s", serr, "");
       sg_argv[sg_argc++] = argv[i];
     } else if (strcmp(a, "--quiet") == 0) {
       overrides[n_overrides++] = strdup("quiet=1");
@@ -193,18 +232,45 @@ int main(int argc, char **argv)
   if (rc)
     goto done;
 
-  simgrid_init(&sg_argc, sg_argv);
+  /* SimGrid reports some input errors by aborting: while it parses options
+   * and loads files, stderr is captured and an abort becomes our one line. */
   char load_err[2048];
-  if (mec_load_platform(positional[0], load_err, sizeof load_err) != 0) {
-    fprintf(stderr, "mecsim: platform %s: %s\n", positional[0], load_err);
+  mec_guard_install();
+  mec_guard_capture_begin("command line: SimGrid option");
+  int init_rc = mec_simgrid_init(&sg_argc, sg_argv, load_err, sizeof load_err);
+  mec_guard_capture_end();
+  if (init_rc != 0) {
+    fprintf(stderr, "mecsim: command line: SimGrid option: %s\n", first_line(load_err));
+    rc = 2;
+    goto done;
+  }
+  mec_guard_engine_ready();
+  mec_guard_install(); /* after simgrid_init: replaces SimGrid's SIGINT handler */
+  char what[4200];
+  snprintf(what, sizeof what, "platform %s", positional[0]);
+  mec_guard_capture_begin(what);
+  int load_rc = mec_load_platform(positional[0], load_err, sizeof load_err);
+  mec_guard_capture_end();
+  if (load_rc != 0) {
+    fprintf(stderr, "mecsim: platform %s: %s\n", positional[0], first_line(load_err));
     rc = 2;
     goto done;
   }
   simgrid_register_function("mobile_device", mec_mobile_device);
   simgrid_register_function("edge_server", mec_edge_server);
   simgrid_register_function("base_station", mec_base_station);
-  if (mec_load_deployment(positional[1], load_err, sizeof load_err) != 0) {
-    fprintf(stderr, "mecsim: deployment %s: %s\n", positional[1], load_err);
+  /* Hosts and functions of the deployment are checked first: SimGrid aborts on them. */
+  if (mec_check_deployment(positional[1], load_err, sizeof load_err) != 0) {
+    fprintf(stderr, "mecsim: %s\n", load_err);
+    rc = 2;
+    goto done;
+  }
+  snprintf(what, sizeof what, "deployment %s", positional[1]);
+  mec_guard_capture_begin(what);
+  load_rc = mec_load_deployment(positional[1], load_err, sizeof load_err);
+  mec_guard_capture_end();
+  if (load_rc != 0) {
+    fprintf(stderr, "mecsim: deployment %s: %s\n", positional[1], first_line(load_err));
     xbt_log_control_set("ker_engine.thres:error"); /* no "exit when leaving" warning after our message */
     rc = 2;
     goto done;
@@ -227,6 +293,9 @@ int main(int argc, char **argv)
     rc = 2;
     goto done;
   }
+  if (w->trace)
+    mec_guard_set_temp(trace_tmp_path(w->trace));
+  mec_on_deadlock(on_deadlock);
   w->progress = !w->sc.quiet && isatty(STDERR_FILENO);
   clock_gettime(CLOCK_MONOTONIC, &w->wall_start);
   w->wall_last = w->wall_start;
@@ -237,18 +306,25 @@ int main(int argc, char **argv)
     simgrid_run();
   mec_world_progress_final();
 
+  if (!w->failed)
+    account_for_tasks(w);
   if (w->failed) {
-    fprintf(stderr, "mecsim: simulation failed: %s\n", w->error);
+    fprintf(stderr, "mecsim: simulation failed at simulated time %.6f s: %s%s\n", w->fail_time, w->error,
+            w->trace ? "; no trace was written" : "");
     rc = 1;
   }
   if (w->trace) {
     trace_set_attr_double(w->trace, "end_time_s", w->last_done);
     trace_set_attr_int(w->trace, "tasks_done", (int64_t)w->tasks_done);
+    trace_set_attr_int(w->trace, "tasks_unfinished_at_until", (int64_t)w->tasks_unfinished);
     char terr[1024];
     if (trace_close_msg(w->trace, rc == 0, terr, sizeof terr) != 0) {
-      fprintf(stderr, "mecsim: %s\n", terr);
+      fprintf(stderr, "mecsim: %s (run ended at simulated time %.6f s; no trace was written)\n", terr,
+              simgrid_get_clock());
       rc = 1;
     }
+    w->trace = NULL;
+    mec_guard_set_temp(NULL);
   }
   if (rc == 0) {
     double n = (double)w->tasks_done;

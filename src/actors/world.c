@@ -55,7 +55,8 @@ void mec_world_fail(const char *fmt, ...)
   vsnprintf(w->error, sizeof w->error, fmt, ap);
   va_end(ap);
   w->failed = 1;
-  XBT_ERROR("%s", w->error);
+  w->fail_time = simgrid_get_clock();
+  XBT_DEBUG("%s", w->error); /* main reports it, once */
   sg_actor_kill_all(); /* every other actor; the caller then returns */
 }
 

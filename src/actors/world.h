@@ -103,8 +103,11 @@ typedef struct mec_world {
   /* knobs decoded once (hot path) */
   int decide_on_md, per_slot, rayleigh;
   int explicit_neighbours;  /* some MD has a `neighbours` prop: UAI uses the lists */
+  uint64_t tasks_unfinished; /* --until: tasks still in flight at the horizon */
+  int deadlocked;            /* SimGrid found every actor blocked */
   /* failure inside the simulation */
   int failed;
+  double fail_time;          /* simulated time of the failure */
   char error[1024];
   /* progress line */
   int progress;

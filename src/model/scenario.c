@@ -1,4 +1,5 @@
 #include "model/scenario.h"
+#include "model/text_util.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -68,29 +69,6 @@ const mec_knob_t *mec_scenario_find_knob(const char *name)
   return NULL;
 }
 
-/* Edit distance, to suggest the knob a typo meant. */
-static int edit_distance(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 63 || lb > 63)
-    return 99;
-  int d[64][64];
-  for (size_t i = 0; i <= la; i++)
-    d[i][0] = (int)i;
-  for (size_t j = 0; j <= lb; j++)
-    d[0][j] = (int)j;
-  for (size_t i = 1; i <= la; i++)
-    for (size_t j = 1; j <= lb; j++) {
-      int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-      if (d[i - 1][j] + 1 < c)
-        c = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < c)
-        c = d[i][j - 1] + 1;
-      d[i][j] = c;
-    }
-  return d[la][lb];
-}
-
 static int parse_double(const char *s, double *v)
 {
   char *end;
@@ -119,7 +97,7 @@ int mec_scenario_set(mec_scenario_t *sc, const char *key, const char *value, cha
     const char *best = NULL;
     int best_d = 4;
     for (const mec_knob_t *c = knobs; c->name; c++) {
-      int dd = edit_distance(key, c->name);
+      int dd = mec_edit_distance(key, c->name);
       if (dd < best_d) {
         best_d = dd;
         best = c->name;
