@@ -116,8 +116,21 @@ static void report_capture(void)
   }
 }
 
+/* Signals can reach several threads at once (OpenBLAS keeps a pool, and
+ * `timeout` signals the child and then its group): the first thread in
+ * handles the end, the others wait for its _exit. */
+static volatile int entered;
+
+static void wait_if_not_first(void)
+{
+  if (__sync_lock_test_and_set(&entered, 1))
+    for (;;)
+      pause();
+}
+
 static void on_stop(int sig)
 {
+  wait_if_not_first();
   if (capture_fd >= 0)
     dup2(saved_stderr, STDERR_FILENO);
   if (temp_path[0])
@@ -129,6 +142,7 @@ static void on_stop(int sig)
 static void on_crash(int sig, siginfo_t *info, void *uctx)
 {
   (void)uctx;
+  wait_if_not_first();
   if (temp_path[0])
     unlink(temp_path);
   if (sig == SIGABRT && capture_fd >= 0) { /* a SimGrid input error while loading */

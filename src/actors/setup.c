@@ -6,6 +6,9 @@
  * before the first simulated second, naming the file and element at fault. */
 #include "actors/setup.h"
 #include "actors/wifi_shim.h"
+#include "actors/world_check.h"
+#include "model/text_util.h"
+#include <sys/stat.h>
 #include "actors/world.h"
 #include "model/radio.h"
 #include "model/rng.h"
@@ -76,10 +79,11 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
 {
   double v;
   if (strcmp(key, "distance") == 0 || strcmp(key, "tx_power") == 0 || strcmp(key, "kappa") == 0) {
-    if (parse_positive(value, &v, strcmp(key, "kappa") == 0) != 0)
-      return fail(c, "%s: property '%s' = '%s': expected a %s number (%s)", where, key, value,
+    double hi = key[0] == 'd' ? 1e7 : key[0] == 't' ? 1e4 : 1;
+    if (parse_positive(value, &v, strcmp(key, "kappa") == 0) != 0 || v > hi)
+      return fail(c, "%s: property '%s' = '%s': expected a %s number (%s) of at most %g", where, key, value,
                   strcmp(key, "kappa") == 0 ? "non-negative" : "positive",
-                  strcmp(key, "distance") == 0 ? "m" : strcmp(key, "tx_power") == 0 ? "W" : "J/(cycle Hz^2)");
+                  strcmp(key, "distance") == 0 ? "m" : strcmp(key, "tx_power") == 0 ? "W" : "J/(cycle Hz^2)", hi);
     if (key[0] == 'd')
       p->distance = v;
     else if (key[0] == 't')
@@ -106,8 +110,27 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
   return -2; /* not an MD property */
 }
 
-/* Host properties that are not ours are allowed (platforms carry others);
- * actor properties must all be known, to catch typos. */
+static const char *const md_prop_names[] = {"distance", "tx_power", "kappa", "dnn", "neighbours"};
+
+/* Properties SimGrid's own plugins read on hosts (energy, DVFS): allowed on
+ * device hosts beside mecsim's. */
+static int simgrid_host_prop(const char *key)
+{
+  return strncmp(key, "wattage_", 8) == 0 || strncmp(key, "watt_", 5) == 0 || strchr(key, '/') != NULL;
+}
+
+static int unknown_md_prop(setup_ctx_t *c, const char *where, const char *key)
+{
+  const char *near = mec_closest(key, md_prop_names, sizeof md_prop_names / sizeof md_prop_names[0], 3);
+  char hint[96] = "";
+  if (near)
+    snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+  return fail(c, "%s: unknown property '%s' (%sexpected distance, tx_power, kappa, dnn, neighbours)", where, key,
+              hint);
+}
+
+/* Every property of a device's host or actor must be known, to catch typos
+ * (a misspelled distance would silently place the device at random). */
 static int read_md_props(setup_ctx_t *c, sg_host_t h, sg_actor_t a, md_props_t *p)
 {
   char where[512];
@@ -117,8 +140,13 @@ static int read_md_props(setup_ctx_t *c, sg_host_t h, sg_actor_t a, md_props_t *
   char *key, *value;
   int rc = 0;
   xbt_dict_foreach (props, cur, key, value) {
-    if (rc == 0 && apply_md_prop(c, where, key, value, p) == -1)
-      rc = -1;
+    if (rc == 0) {
+      int r = apply_md_prop(c, where, key, value, p);
+      if (r == -2 && !simgrid_host_prop(key))
+        rc = unknown_md_prop(c, where, key);
+      else if (r == -1)
+        rc = -1;
+    }
   }
   xbt_dict_free(&props);
   if (rc || !a)
@@ -131,7 +159,7 @@ static int read_md_props(setup_ctx_t *c, sg_host_t h, sg_actor_t a, md_props_t *
     if (rc == 0) {
       int r = apply_md_prop(c, where, key, value, p);
       if (r == -2)
-        rc = fail(c, "%s: unknown property '%s' (expected distance, tx_power, kappa, dnn, neighbours)", where, key);
+        rc = unknown_md_prop(c, where, key);
       else if (r)
         rc = -1;
     }
@@ -177,14 +205,14 @@ static int find_wifi_link(setup_ctx_t *c, sg_host_t h, sg_host_t bs, mec_md_stat
   while (p && *p && m->wifi_levels < 8) {
     char *end;
     double v = strtod(p, &end);
-    if (end == p || v <= 0)
+    if (end == p || !(v > 0 && v <= 8e15))
       break;
     m->wifi_rates[m->wifi_levels++] = v;
     p = *end == ',' ? end + 1 : end;
   }
   if (!rates || m->wifi_levels == 0 || (p && *p))
     return fail(c, "platform %s: Wi-Fi link '%s' needs <prop id=\"wifi_rates\" value=\"R1,R2,...\"/>: its rate levels in "
-                   "bit/s, in the order of its bandwidth attribute (at most 8)",
+                   "bit/s, in the order of its bandwidth attribute (at most 8, each a finite rate in (0, 8e15])",
                 c->in->platform_path, sg_link_get_name(first));
   return 0;
 }
@@ -285,6 +313,30 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   free(deployment);
   if (rc)
     return fail(c, "trace '%s': cannot write attributes: %s", w->sc.trace, trace_error(t));
+  return 0;
+}
+
+/* The trace must not replace an input file, and must be a file. */
+static int check_trace_path(setup_ctx_t *c, const mec_world_t *w)
+{
+  const char *trace = w->sc.trace;
+  struct stat ts;
+  if (stat(trace, &ts) != 0)
+    return 0; /* does not exist yet: trace_open reports a bad directory */
+  if (S_ISDIR(ts.st_mode))
+    return fail(c, "trace '%s' is a directory: name a file (e.g. %s/trace.h5)", trace, trace);
+  const struct { const char *what, *path; } inputs[] = {
+      {"platform file", c->in->platform_path},
+      {"deployment file", c->in->deployment_path},
+      {"task file", w->sc.task_file},
+      {"model file", w->sc.model},
+  };
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    struct stat is;
+    if (inputs[i].path[0] && stat(inputs[i].path, &is) == 0 && is.st_dev == ts.st_dev && is.st_ino == ts.st_ino)
+      return fail(c, "trace '%s' is the %s: the run would overwrite its own input; choose another trace name", trace,
+                  inputs[i].what);
+  }
   return 0;
 }
 
@@ -468,8 +520,9 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
         if (rc)
           continue;
         if (strcmp(key, "id") != 0)
-          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (expected id)",
-                    in->deployment_path, sg_host_get_name(h), key);
+          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (%sexpected id)",
+                    in->deployment_path, sg_host_get_name(h), key,
+                    mec_edit_distance(key, "id") <= 1 ? "did you mean 'id'? " : "");
         else if (!value[0] || *end || v < 1 || v > n_srv)
           rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'id' = '%s': expected 1..%d",
                     in->deployment_path, sg_host_get_name(h), value, n_srv);
@@ -555,6 +608,8 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   w->tasks_expected = (uint64_t)n_md * (uint64_t)sc->tasks_per_md;
   if (strcmp(sc->arrivals, "file") == 0 && read_replay(&c, w) != 0)
     return -1;
+  if (mec_world_check(w, in->platform_path, err, errlen) != 0)
+    return -1;
 
   /* 5. The policy. */
   w->policy = mec_policy_find(sc->policy);
@@ -569,7 +624,11 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   if (w->policy->init(&w->policy_state, &pcfg, &w->sys) != 0)
     return fail(&c, "policy '%s': %s", w->policy->name, mec_policy_error());
 
+  mec_world_warn_overload(w);
+
   /* 6. The trace, last: nothing can fail after it is created but the run. */
+  if (sc->trace[0] && check_trace_path(&c, w) != 0)
+    return -1;
   if (sc->trace[0]) {
     char terr[1024];
     w->trace = trace_open(sc->trace, 0, terr, sizeof terr);

@@ -108,6 +108,23 @@ double mec_dist_mean(const mec_dist_t *d)
   return d->a;
 }
 
+double mec_dist_max(const mec_dist_t *d)
+{
+  switch (d->kind) {
+  case MEC_DIST_CONST:
+    return d->a;
+  case MEC_DIST_UNIFORM:
+    return d->b;
+  case MEC_DIST_EXP:
+    return 40.0 * d->a;
+  case MEC_DIST_NORMAL:
+    return d->a + 40.0 * d->b;
+  case MEC_DIST_LOGNORMAL:
+    return exp(d->a + 40.0 * d->b);
+  }
+  return d->a;
+}
+
 void mec_dist_format(const mec_dist_t *d, char *buf, size_t size)
 {
   switch (d->kind) {

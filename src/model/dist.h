@@ -31,6 +31,12 @@ double mec_dist_sample(const mec_dist_t *d, gsl_rng *rng);
 /* Mean of the distribution (used by policies that predict). */
 double mec_dist_mean(const mec_dist_t *d);
 
+/* A bound no draw exceeds in practice: the support's upper end, or for the
+ * unbounded kinds the value 40 scale units above the location (GSL's
+ * exponential and Gaussian draws stay within ~37 and ~13 units). May be
+ * +inf: the parameters then overflow doubles. */
+double mec_dist_max(const mec_dist_t *d);
+
 /* Writes the canonical text form ("uniform:1:2") into buf. */
 void mec_dist_format(const mec_dist_t *d, char *buf, size_t size);
 #endif

@@ -1,4 +1,5 @@
 #include "model/scenario.h"
+#include "model/task_file.h"
 #include "model/text_util.h"
 #include <errno.h>
 #include <math.h>
@@ -216,37 +217,65 @@ static double dist_min(const mec_dist_t *d)
   }
 }
 
+/* Range of every numeric knob. Beyond these a run cannot end cleanly (a rate
+ * or a time overflows, SimGrid's clock loses its precision) or the value is
+ * physically meaningless; docs/robustness.md lists them. */
+typedef struct knob_range {
+  const char *name;
+  double v, lo, hi;
+} knob_range_t;
+
 int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
 {
-  struct { const char *name; double v; int strictly; } pos[] = {
-      {"slot", sc->slot, 1},          {"rate", sc->rate, 1},           {"bandwidth", sc->bandwidth, 1},
-      {"l0", sc->l0, 1},              {"md_tx_power", sc->md_tx_power, 1}, {"bs_tx_power", sc->bs_tx_power, 1},
-      {"kappa", sc->kappa, 0},        {"cell_radius", sc->cell_radius, 1}, {"min_distance", sc->min_distance, 0},
-      {"until", sc->until, 0},        {"sample", sc->sample, 0},       {"gather", sc->gather, 0},
-      {"ctrl_bits", sc->ctrl_bits, 0}, {"path_loss_exp", sc->path_loss_exp, 0},
+  const knob_range_t ranges[] = {
+      {"until", sc->until, 0, MEC_TASK_MAX_TIME},
+      {"slot", sc->slot, 1e-6, 1e9},
+      {"rate", sc->rate, 1e-9, 1e9},
+      {"gather", sc->gather, 0, 1e9},
+      {"ctrl_bits", sc->ctrl_bits, 0, MEC_TASK_MAX_BITS},
+      {"bandwidth", sc->bandwidth, 1, 1e15},
+      {"noise_dbm_hz", sc->noise_dbm_hz, -300, 100},
+      {"path_gain_db", sc->path_gain_db, -400, 100},
+      {"l0", sc->l0, 1e-6, 1e6},
+      {"path_loss_exp", sc->path_loss_exp, 0, 10},
+      {"md_tx_power", sc->md_tx_power, 1e-15, 1e4},
+      {"bs_tx_power", sc->bs_tx_power, 1e-15, 1e6},
+      {"kappa", sc->kappa, 0, 1},
+      {"cell_radius", sc->cell_radius, 1e-3, 1e7},
+      {"min_distance", sc->min_distance, 0, 1e7},
+      {"tasks_per_md", sc->tasks_per_md, 0, 1e9},
+      {"share_users", sc->share_users, 0, 1e9},
+      {"max_in_flight", sc->max_in_flight, 0, 2147483647.0},
   };
-  for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
-    if (!(pos[i].strictly ? pos[i].v > 0 : pos[i].v >= 0)) {
-      snprintf(err, errlen, "knob '%s' = %g: expected a %s number", pos[i].name, pos[i].v,
-               pos[i].strictly ? "positive" : "non-negative");
+  for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+    if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi)) {
+      snprintf(err, errlen, "knob '%s' = %g: expected a number in [%g, %g]", ranges[i].name, ranges[i].v,
+               ranges[i].lo, ranges[i].hi);
       return -1;
     }
-  if (sc->tasks_per_md < 0) {
-    snprintf(err, errlen, "knob 'tasks_per_md' = %d: expected >= 0", sc->tasks_per_md);
+  /* 0 = no samples; below 1 us a busy run would write millions of samples per simulated second */
+  if (sc->sample != 0 && !(sc->sample >= 1e-6 && sc->sample <= MEC_TASK_MAX_TIME)) {
+    snprintf(err, errlen, "knob 'sample' = %g: expected 0 (no samples) or a period in [1e-06, %g] s", sc->sample,
+             MEC_TASK_MAX_TIME);
     return -1;
   }
-  if (sc->share_users < 0) {
-    snprintf(err, errlen, "knob 'share_users' = %d: expected >= 0", sc->share_users);
-    return -1;
-  }
-  struct { const char *name; const mec_dist_t *d; } dists[] = {
-      {"task_bits", &sc->task_bits}, {"task_cycles", &sc->task_cycles},
-      {"result_bits", &sc->result_bits}, {"deadline", &sc->deadline}};
-  for (size_t i = 0; i < 4; i++)
+  struct { const char *name; const mec_dist_t *d; double max; const char *unit; } dists[] = {
+      {"task_bits", &sc->task_bits, MEC_TASK_MAX_BITS, "bit"},
+      {"task_cycles", &sc->task_cycles, MEC_TASK_MAX_CYCLES, "cycle"},
+      {"result_bits", &sc->result_bits, MEC_TASK_MAX_BITS, "bit"},
+      {"deadline", &sc->deadline, MEC_TASK_MAX_TIME, "s"}};
+  for (size_t i = 0; i < 4; i++) {
     if (dist_min(dists[i].d) < 0) {
       snprintf(err, errlen, "knob '%s': the distribution can produce negative values", dists[i].name);
       return -1;
     }
+    double hi = mec_dist_max(dists[i].d);
+    if (!(hi <= dists[i].max)) {
+      snprintf(err, errlen, "knob '%s': the distribution can produce values up to %g %s, above the limit of %g %s",
+               dists[i].name, hi, dists[i].unit, dists[i].max, dists[i].unit);
+      return -1;
+    }
+  }
   if (sc->min_distance > sc->cell_radius) {
     snprintf(err, errlen, "knob 'min_distance' (%g m) exceeds 'cell_radius' (%g m)", sc->min_distance, sc->cell_radius);
     return -1;
