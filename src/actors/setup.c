@@ -5,6 +5,7 @@
  * properties can be read and checked here, and every input error is reported
  * before the first simulated second, naming the file and element at fault. */
 #include "actors/setup.h"
+#include "actors/route_probe.h"
 #include "actors/wifi_shim.h"
 #include "actors/world_check.h"
 #include "model/text_util.h"
@@ -411,6 +412,56 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
   return 0;
 }
 
+/* Every route the run will ask SimGrid for, computed first in a child
+ * process (route_probe.h): a missing route in a platform of nested zones
+ * crashes SimGrid instead of returning an empty route. */
+static int probe_routes(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size_t n_actors)
+{
+  const mec_scenario_t *sc = &w->sc;
+  int wifi = strcmp(sc->cell, "wifi") == 0, via_first = strcmp(sc->forward, "via-first") == 0;
+  size_t cap = (size_t)w->n_md + 2 * (size_t)w->n_servers, n = 0;
+  sg_host_t *src = malloc(cap * sizeof *src), *dst = malloc(cap * sizeof *dst);
+  if (!src || !dst) {
+    free(src);
+    free(dst);
+    return fail(c, "out of memory");
+  }
+  for (size_t a = 0; a < n_actors; a++)
+    if (strcmp(sg_actor_get_name(actors[a]), "mobile_device") == 0) {
+      src[n] = sg_actor_get_host(actors[a]);
+      dst[n] = wifi ? w->bs : src[n];
+      n++;
+    }
+  for (int k = 0; n < (size_t)w->n_md; k++) {
+    char name[256];
+    snprintf(name, sizeof name, "%s%d", sc->md_hosts, k);
+    src[n] = sg_host_by_name(name);
+    dst[n] = wifi ? w->bs : src[n];
+    n++;
+  }
+  for (int s = 0; s < w->n_servers; s++) {
+    sg_host_t h = w->srv[s].host, first = w->srv[0].host;
+    if (via_first && s > 0) {
+      src[n] = w->bs, dst[n++] = first;
+      src[n] = first, dst[n++] = h;
+    } else {
+      src[n] = w->bs, dst[n++] = h;
+    }
+  }
+  size_t bad = 0;
+  int rc = mec_probe_routes(src, dst, n, &bad);
+  if (rc == 1)
+    fail(c,
+         "platform %s: SimGrid cannot compute the route from '%s' to '%s' (%s): the platform has no route between "
+         "them; add the <route>, or the <zoneRoute> with its gateways if they are in different zones",
+         c->in->platform_path, sg_host_get_name(src[bad]), sg_host_get_name(dst[bad]),
+         bad < (size_t)w->n_md ? (wifi ? "a device's Wi-Fi uplink" : "a device's radio link")
+                               : "the fiber towards an edge server");
+  free(src);
+  free(dst);
+  return rc == 1 ? -1 : 0;
+}
+
 static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
 {
   setup_ctx_t c = {in, err, errlen};
@@ -542,13 +593,19 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       st->host = h;
       st->cores = sg_host_core_count(h);
       sg_actor_set_data(actors[a], (void *)(intptr_t)id);
-    } else if (strcmp(name, "mobile_device") == 0) {
-      if (init_md(&c, w, md_i, h, actors[a], sg_actor_get_host(bs_actor)) != 0) {
-        rc = -1;
-        break;
-      }
-      md_i++;
     }
+  }
+  if (rc == 0 && strcmp(sc->forward, "via-first") == 0 && n_srv > 0 && !w->srv[0].host)
+    rc = fail(&c, "deployment %s: no edge_server with id 1 (forward=via-first sends every task through server 1)",
+              in->deployment_path);
+  if (rc == 0 && probe_routes(&c, w, actors, n_actors) != 0)
+    rc = -1;
+  for (size_t a = 0; a < n_actors && rc == 0; a++) {
+    if (strcmp(sg_actor_get_name(actors[a]), "mobile_device") != 0)
+      continue;
+    if (init_md(&c, w, md_i, sg_actor_get_host(actors[a]), actors[a], w->bs) != 0)
+      rc = -1;
+    md_i++;
   }
   /* Devices named by md_hosts: PREFIX0, PREFIX1, ... up to n_md. */
   for (int k = 0; rc == 0 && md_i < n_md; k++, md_i++) {
@@ -560,9 +617,6 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   free(actors);
   if (rc)
     return rc;
-  if (strcmp(sc->forward, "via-first") == 0 && n_srv > 0 && !w->srv[0].host)
-    return fail(&c, "deployment %s: no edge_server with id 1 (forward=via-first sends every task through server 1)",
-                in->deployment_path);
 
   /* 4. What policies see. */
   w->sys.n_md = n_md;
