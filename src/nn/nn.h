@@ -56,7 +56,7 @@ typedef enum {
   NN_ERR_ARG = -1,      /* bad argument (dimension, NULL, out of range) */
   NN_ERR_NOMEM = -2,    /* allocation failed */
   NN_ERR_STATE = -3,    /* call not allowed now (e.g. forward before finalize) */
-  NN_ERR_NONFINITE = -4,/* NaN or Inf found in gradients or parameters */
+  NN_ERR_NONFINITE = -4,/* NaN or Inf found in gradients or parameters (or in a model file) */
   NN_ERR_IO = -5,       /* HDF5 file could not be opened/read/written */
   NN_ERR_FORMAT = -6    /* file is not a mecsim-nn file, wrong version, or shape mismatch */
 } nn_err_t;
@@ -336,6 +336,26 @@ int nn_net_load(nn_net_t *net, const char *path);
 /* Build a new network from the structure stored in the file and load it.
  * NULL on error. */
 nn_net_t *nn_net_load_new(const char *path);
+/* The same for a network stored in group `group` of the file (for example
+ * "/net_003" of a DTOMALB model file, which holds one network per group laid
+ * out as a network file's root); NULL or "/" is the root. Messages name the
+ * file and the full path of the attribute or dataset, without a prefix:
+ * "model 'm.h5': dataset '/net_003/layer_000/W': non-finite value (nan) at
+ * index 17 ([2, 1])". */
+nn_net_t *nn_net_load_new_group(const char *path, const char *group);
+
+/* Loading treats the file as untrusted (docs/nn.md, "Model files: what is
+ * checked on load"): every weight, bias and batch-norm statistic must be
+ * finite (NN_ERR_NONFINITE otherwise); integer attributes are read with their
+ * stored type's size and sign (never truncated or clamped) and must lie
+ * within these limits, checked before anything is allocated from them;
+ * dataset shapes must match the layer sizes. */
+#define NN_IO_MAX_WIDTH 1000000          /* n_in, n_out of any layer, MoE units */
+#define NN_IO_MAX_LAYERS 1024            /* layers of one network */
+#define NN_IO_MAX_EXPERTS 1024           /* MoE n_experts */
+#define NN_IO_MAX_DEPTH 64               /* MoE expert depth */
+#define NN_IO_MAX_PARAMS (1UL << 24)     /* parameters + buffers of one network (16.7 M) */
+#define NN_IO_MAX_NAME 127               /* characters of the network's name */
 
 #define NN_FORMAT_VERSION 1
 

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char nn_error_msg[512];
+static _Thread_local char nn_error_msg[1024];
 
 const char *nn_last_error(void) { return nn_error_msg; }
 

@@ -3,6 +3,9 @@
 #include "nn/nn_internal.h"
 
 #include <hdf5.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,85 +158,245 @@ out:
 }
 
 /* ---------------------------------------------------------------- reading */
-static int get_int(hid_t loc, const char *name, long long *out) {
-  if (H5Aexists(loc, name) <= 0) return -1;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_LLONG, out);
-  if (a >= 0) H5Aclose(a);
-  return rc < 0 ? -1 : 0;
+/* A model file is untrusted input: every value read is checked before it is
+ * used (docs/nn.md, "Model files: what is checked on load"). Integers are
+ * read with their stored type's sign and size (never through a clamping
+ * conversion) and range-checked before anything is sized by them; floats
+ * must be finite; attributes must be single values; objects must be plain
+ * (hard-linked) groups and float datasets stored in the file itself. */
+
+typedef struct {
+  const char *path; /* the file */
+  const char *who;  /* prefix of messages (network or function), or NULL */
+  const char *base; /* the network's group in the file, "" for the root */
+} ctx_t;
+
+static int lfail(const ctx_t *cx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int lfail(const ctx_t *cx, int code, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return nn_fail(code, "%s%smodel '%s': %s", cx->who ? cx->who : "", cx->who ? ": " : "", cx->path,
+                 msg);
 }
 
-static int get_dbl(hid_t loc, const char *name, double *out) {
-  if (H5Aexists(loc, name) <= 0) return -1;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_DOUBLE, out);
-  if (a >= 0) H5Aclose(a);
-  return rc < 0 ? -1 : 0;
+/* Full HDF5 path of object `where` (relative to the network's group, "" is
+ * the group itself), and of its child `name`. */
+static const char *opath(const ctx_t *cx, const char *where, char *buf, size_t len) {
+  if (!*where) snprintf(buf, len, "%s", *cx->base ? cx->base : "/");
+  else snprintf(buf, len, "%s/%s", cx->base, where);
+  return buf;
+}
+static const char *cpath(const ctx_t *cx, const char *where, const char *name, char *buf, size_t len) {
+  char o[192];
+  opath(cx, where, o, sizeof o);
+  snprintf(buf, len, "%s%s%s", o, strcmp(o, "/") == 0 ? "" : "/", name);
+  return buf;
 }
 
-static int get_str(hid_t loc, const char *name, char *buf, size_t len) {
-  if (H5Aexists(loc, name) <= 0) return -1;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (a < 0) return -1;
+/* Opens attribute `name` of object `where` (loc), which must hold exactly
+ * one value. 0 with *a open, or a negative code with the message set. */
+static int attr_open(const ctx_t *cx, hid_t loc, const char *where, const char *name, hid_t *a) {
+  char o[192];
+  opath(cx, where, o, sizeof o);
+  if (H5Aexists(loc, name) <= 0)
+    return lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is missing", name, o);
+  *a = H5Aopen(loc, name, H5P_DEFAULT);
+  if (*a < 0) return lfail(cx, NN_ERR_IO, "cannot open attribute '%s' of '%s'", name, o);
+  hid_t sp = H5Aget_space(*a);
+  hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+  if (sp >= 0) H5Sclose(sp);
+  if (np != 1) {
+    H5Aclose(*a);
+    return lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' holds %lld values, expected one", name,
+                 o, (long long)np);
+  }
+  return 0;
+}
+
+/* Integer attribute in [lo, hi]. The stored type must be an integer of at
+ * most 64 bits; it is read with its own signedness, so no value is clamped
+ * or truncated on the way. */
+static int get_int(const ctx_t *cx, hid_t loc, const char *where, const char *name, long long lo,
+                   long long hi, long long *out) {
+  hid_t a;
+  int rc = attr_open(cx, loc, where, name, &a);
+  if (rc < 0) return rc;
+  char o[192];
+  opath(cx, where, o, sizeof o);
+  hid_t t = H5Aget_type(a);
+  const H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  const size_t size = t < 0 ? 0 : H5Tget_size(t);
+  const H5T_sign_t sign = t < 0 ? H5T_SGN_ERROR : H5Tget_sign(t);
+  if (t >= 0) H5Tclose(t);
+  long long v = 0;
+  if (cl != H5T_INTEGER) {
+    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not an integer", name, o);
+  } else if (size == 0 || size > 8) {
+    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is a %zu-bit integer, at most 64 bits are read",
+               name, o, 8 * size);
+  } else if (sign == H5T_SGN_NONE) {
+    unsigned long long u = 0;
+    if (H5Aread(a, H5T_NATIVE_ULLONG, &u) < 0)
+      rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
+    else if (u > (unsigned long long)LLONG_MAX || (long long)u > hi || (long long)u < lo)
+      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %llu, outside %lld..%lld", name, o, u,
+                 lo, hi);
+    else
+      v = (long long)u;
+  } else {
+    if (H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
+      rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
+    else if (v < lo || v > hi)
+      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %lld, outside %lld..%lld", name, o, v,
+                 lo, hi);
+  }
+  H5Aclose(a);
+  if (rc == 0) *out = v;
+  return rc;
+}
+
+/* Finite numeric attribute (stored as a float or an integer). */
+static int get_dbl(const ctx_t *cx, hid_t loc, const char *where, const char *name, double *out) {
+  hid_t a;
+  int rc = attr_open(cx, loc, where, name, &a);
+  if (rc < 0) return rc;
+  char o[192];
+  opath(cx, where, o, sizeof o);
+  hid_t t = H5Aget_type(a);
+  const H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  if (t >= 0) H5Tclose(t);
+  double v = 0;
+  if (cl != H5T_FLOAT && cl != H5T_INTEGER)
+    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not a number", name, o);
+  else if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
+    rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
+  else if (!isfinite(v))
+    rc = lfail(cx, NN_ERR_NONFINITE, "attribute '%s' of '%s' is not finite (%g)", name, o, v);
+  H5Aclose(a);
+  if (rc == 0) *out = v;
+  return rc;
+}
+
+/* String attribute of at most len - 1 characters (fixed-length strings
+ * longer than NN_IO_MAX_STRING bytes are refused before being read). */
+#define NN_IO_MAX_STRING 4096
+static int get_str(const ctx_t *cx, hid_t loc, const char *where, const char *name, char *buf,
+                   size_t len) {
+  hid_t a;
+  int rc = attr_open(cx, loc, where, name, &a);
+  if (rc < 0) return rc;
+  char o[192];
+  opath(cx, where, o, sizeof o);
   hid_t ft = H5Aget_type(a);
-  int rc = -1;
-  if (H5Tget_class(ft) == H5T_STRING) {
+  char *s = NULL;
+  int vlen = 0;
+  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not a string", name, o);
+  } else {
     hid_t mt = H5Tcopy(H5T_C_S1);
     H5Tset_cset(mt, H5Tget_cset(ft)); /* no conversion between ASCII and UTF-8 */
-    if (H5Tis_variable_str(ft) > 0) {
-      char *s = NULL;
+    if ((vlen = H5Tis_variable_str(ft) > 0)) {
       H5Tset_size(mt, H5T_VARIABLE);
-      if (H5Aread(a, mt, &s) >= 0 && s) {
-        snprintf(buf, len, "%s", s);
-        H5free_memory(s);
-        rc = 0;
-      }
+      if (H5Aread(a, mt, &s) < 0 || !s) rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
     } else {
-      size_t n = H5Tget_size(ft);
-      char *s = calloc(n + 1, 1);
-      H5Tset_size(mt, n + 1);
-      if (s && H5Aread(a, mt, s) >= 0) {
-        snprintf(buf, len, "%s", s);
-        rc = 0;
-      }
-      free(s);
+      const size_t n = H5Tget_size(ft);
+      if (n > NN_IO_MAX_STRING)
+        rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is a %zu-byte string, at most %d bytes are read",
+                   name, o, n, NN_IO_MAX_STRING);
+      else if (!(s = calloc(n + 1, 1)))
+        rc = lfail(cx, NN_ERR_NOMEM, "out of memory reading attribute '%s' of '%s'", name, o);
+      else if (H5Tset_size(mt, n + 1) < 0 || H5Aread(a, mt, s) < 0)
+        rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
     }
     H5Tclose(mt);
   }
-  H5Tclose(ft);
+  if (rc == 0) {
+    const size_t n = strlen(s);
+    if (n >= len)
+      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %zu characters long, at most %zu", name, o,
+                 n, len - 1);
+    else
+      memcpy(buf, s, n + 1);
+  }
+  if (s) {
+    if (vlen) H5free_memory(s);
+    else free(s);
+  }
+  if (ft >= 0) H5Tclose(ft);
   H5Aclose(a);
   return rc;
 }
 
-typedef struct {
-  const char *path;
-  const char *net;
-} ctx_t;
+/* Child `name` of `where` must exist and be a hard link (no soft or
+ * external links to elsewhere). */
+static int child_ok(const ctx_t *cx, hid_t loc, const char *where, const char *name, const char *what) {
+  char c[256];
+  cpath(cx, where, name, c, sizeof c);
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+    return lfail(cx, NN_ERR_FORMAT, "%s '%s' is missing", what, c);
+  H5L_info_t li;
+  if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD)
+    return lfail(cx, NN_ERR_FORMAT, "%s '%s' is a soft or external link, not stored in place", what, c);
+  return 0;
+}
 
-/* Read dataset `name` of exactly rows x cols (cols 0: a vector of rows). */
+static hid_t open_group(const ctx_t *cx, hid_t loc, const char *where, const char *name, int *rc) {
+  char c[256];
+  if ((*rc = child_ok(cx, loc, where, name, "group")) < 0) return -1;
+  hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+  if (g < 0) *rc = lfail(cx, NN_ERR_FORMAT, "'%s' is not a group", cpath(cx, where, name, c, sizeof c));
+  return g;
+}
+
+/* Read float dataset `name` of exactly rows x cols (cols 0: a vector of
+ * rows); every value must be finite. */
 static int get_tensor(const ctx_t *cx, hid_t loc, const char *where, const char *name, double *out,
                       size_t rows, size_t cols) {
-  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s has no dataset %s/%s", cx->net, cx->path, where, name);
+  char dp[256];
+  cpath(cx, where, name, dp, sizeof dp);
+  int rc = child_ok(cx, loc, where, name, "dataset");
+  if (rc < 0) return rc;
   hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-  if (d < 0) return nn_fail(NN_ERR_IO, "%s: cannot open %s/%s in %s", cx->net, where, name, cx->path);
+  if (d < 0) return lfail(cx, NN_ERR_FORMAT, "'%s' is not a dataset", dp);
+  hid_t t = H5Dget_type(d), pl = H5Dget_create_plist(d);
+  const H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  const int external = pl < 0 || H5Pget_external_count(pl) != 0 || H5Pget_layout(pl) == H5D_VIRTUAL;
+  if (t >= 0) H5Tclose(t);
+  if (pl >= 0) H5Pclose(pl);
+  if (cl != H5T_FLOAT) {
+    H5Dclose(d);
+    return lfail(cx, NN_ERR_FORMAT, "dataset '%s' is not of a floating-point type", dp);
+  }
+  if (external) {
+    H5Dclose(d);
+    return lfail(cx, NN_ERR_FORMAT, "dataset '%s' keeps its data outside the file (external or virtual)", dp);
+  }
   hid_t s = H5Dget_space(d);
-  hsize_t dims[3] = {0, 0, 0};
-  int rank = H5Sget_simple_extent_ndims(s);
-  if (rank >= 1 && rank <= 2) H5Sget_simple_extent_dims(s, dims, NULL);
-  H5Sclose(s);
+  hsize_t dims[H5S_MAX_RANK] = {0};
+  int rank = s < 0 ? -1 : H5Sget_simple_extent_ndims(s);
+  if (rank >= 1 && rank <= H5S_MAX_RANK) H5Sget_simple_extent_dims(s, dims, NULL);
+  if (s >= 0) H5Sclose(s);
   const int want_rank = cols ? 2 : 1;
   if (rank != want_rank || dims[0] != rows || (cols && dims[1] != cols)) {
     H5Dclose(d);
-    return nn_fail(NN_ERR_FORMAT,
-                   "%s: %s/%s in %s has shape [%llu%s%llu] (rank %d), the network needs [%zu%s%zu]",
-                   cx->net, where, name, cx->path, (unsigned long long)dims[0], rank == 2 ? ", " : "",
-                   rank == 2 ? (unsigned long long)dims[1] : 0ULL, rank, rows, cols ? ", " : "",
-                   cols);
+    return lfail(cx, NN_ERR_FORMAT, "dataset '%s' has shape [%llu%s%llu] (rank %d), the network needs [%zu%s%zu]",
+                 dp, (unsigned long long)dims[0], rank == 2 ? ", " : "",
+                 rank == 2 ? (unsigned long long)dims[1] : 0ULL, rank, rows, cols ? ", " : "", cols);
   }
-  herr_t rc = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out);
+  herr_t hr = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out);
   H5Dclose(d);
-  if (rc < 0) return nn_fail(NN_ERR_IO, "%s: reading %s/%s from %s failed", cx->net, where, name, cx->path);
+  if (hr < 0) return lfail(cx, NN_ERR_IO, "cannot read dataset '%s'", dp);
+  const size_t n = rows * (cols ? cols : 1);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(out[i])) {
+      char at[64] = "";
+      if (cols) snprintf(at, sizeof at, " ([%zu, %zu])", i / cols, i % cols);
+      return lfail(cx, NN_ERR_NONFINITE, "dataset '%s': non-finite value (%g) at index %zu%s", dp,
+                   out[i], i, at);
+    }
   return 0;
 }
 
@@ -246,36 +409,39 @@ static int get_wb(const ctx_t *cx, hid_t g, const char *where, const char *sfx, 
   return rc < 0 ? rc : get_tensor(cx, g, where, bn, W + nin * nout, nout, 0);
 }
 
-static int check_int(const ctx_t *cx, hid_t g, const char *where, const char *name, long long want) {
-  long long v;
-  if (get_int(g, name, &v) < 0)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s: %s has no attribute %s", cx->net, cx->path, where, name);
+/* Integer attribute in [lo, hi] that must equal the network's value. */
+static int check_int(const ctx_t *cx, hid_t g, const char *where, const char *name, long long lo,
+                     long long hi, long long want) {
+  long long v = 0;
+  int rc = get_int(cx, g, where, name, lo, hi, &v);
+  if (rc < 0) return rc;
+  char o[192];
   if (v != want)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s: %s has %s = %lld in the file but %lld in the network",
-                   cx->net, cx->path, where, name, v, want);
+    return lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %lld in the file but %lld in the network",
+                 name, opath(cx, where, o, sizeof o), v, want);
   return 0;
 }
 
 static int load_layer(const ctx_t *cx, const nn_layer_t *L, hid_t g, const char *where, double *P,
                       double *S) {
-  char kind[32] = "";
-  if (get_str(g, "kind", kind, sizeof kind) < 0)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s: %s has no kind attribute", cx->net, cx->path, where);
-  if (strcmp(kind, nn_layer_kind_name(L->kind)) != 0)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s: %s is a %s layer in the file but %s in the network",
-                   cx->net, cx->path, where, kind, nn_layer_kind_name(L->kind));
+  char kind[32] = "", o[192];
+  opath(cx, where, o, sizeof o);
   int rc;
-  if ((rc = check_int(cx, g, where, "n_in", (long long)L->n_in)) < 0 ||
-      (rc = check_int(cx, g, where, "n_out", (long long)L->n_out)) < 0)
+  if ((rc = get_str(cx, g, where, "kind", kind, sizeof kind)) < 0) return rc;
+  if (strcmp(kind, nn_layer_kind_name(L->kind)) != 0)
+    return lfail(cx, NN_ERR_FORMAT, "'%s' is a %s layer in the file but %s in the network", o, kind,
+                 nn_layer_kind_name(L->kind));
+  if ((rc = check_int(cx, g, where, "n_in", 1, NN_IO_MAX_WIDTH, (long long)L->n_in)) < 0 ||
+      (rc = check_int(cx, g, where, "n_out", 1, NN_IO_MAX_WIDTH, (long long)L->n_out)) < 0)
     return rc;
   switch (L->kind) {
   case NN_LAYER_DENSE: return get_wb(cx, g, where, "", P, L->n_in, L->n_out);
   case NN_LAYER_ACT: {
     char act[32] = "";
-    get_str(g, "act", act, sizeof act);
+    if ((rc = get_str(cx, g, where, "act", act, sizeof act)) < 0) return rc;
     if (strcmp(act, nn_act_name(L->act)) != 0)
-      return nn_fail(NN_ERR_FORMAT, "%s: %s: %s is activation '%s' in the file but '%s' in the network",
-                     cx->net, cx->path, where, act, nn_act_name(L->act));
+      return lfail(cx, NN_ERR_FORMAT, "'%s' is activation '%s' in the file but '%s' in the network", o,
+                   act, nn_act_name(L->act));
     return 0;
   }
   case NN_LAYER_BATCHNORM: {
@@ -285,14 +451,18 @@ static int load_layer(const ctx_t *cx, const nn_layer_t *L, hid_t g, const char 
         (rc = get_tensor(cx, g, where, "running_mean", S, n, 0)) < 0 ||
         (rc = get_tensor(cx, g, where, "running_var", S + n, n, 0)) < 0)
       return rc;
+    for (size_t i = 0; i < n; i++)
+      if (!(S[n + i] >= 0))
+        return lfail(cx, NN_ERR_FORMAT, "dataset '%s/running_var': negative variance (%g) at index %zu",
+                     o, S[n + i], i);
     return 0;
   }
   case NN_LAYER_MOE: {
     const nn_moe_cfg_t *c = &L->moe_cfg;
     const size_t K = c->n_experts, u = c->units;
-    if ((rc = check_int(cx, g, where, "n_experts", (long long)K)) < 0 ||
-        (rc = check_int(cx, g, where, "depth", (long long)L->moe_max_depth)) < 0 ||
-        (rc = check_int(cx, g, where, "units", (long long)u)) < 0 ||
+    if ((rc = check_int(cx, g, where, "n_experts", 1, NN_IO_MAX_EXPERTS, (long long)K)) < 0 ||
+        (rc = check_int(cx, g, where, "depth", 1, NN_IO_MAX_DEPTH, (long long)L->moe_max_depth)) < 0 ||
+        (rc = check_int(cx, g, where, "units", 1, NN_IO_MAX_WIDTH, (long long)u)) < 0 ||
         (rc = get_tensor(cx, g, where, "W_gate", P, L->n_in, K)) < 0 ||
         (rc = get_tensor(cx, g, where, "W_noise", P + L->n_in * K, L->n_in, K)) < 0)
       return rc;
@@ -302,10 +472,8 @@ static int load_layer(const ctx_t *cx, const nn_layer_t *L, hid_t g, const char 
       char name[32], ewhere[96];
       snprintf(name, sizeof name, "expert_%02zu", e);
       snprintf(ewhere, sizeof ewhere, "%s/%s", where, name);
-      if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
-        return nn_fail(NN_ERR_FORMAT, "%s: %s has no group %s", cx->net, cx->path, ewhere);
-      hid_t eg = H5Gopen2(g, name, H5P_DEFAULT);
-      if (eg < 0) return nn_fail(NN_ERR_IO, "%s: cannot open %s in %s", cx->net, ewhere, cx->path);
+      hid_t eg = open_group(cx, g, where, name, &rc);
+      if (eg < 0) return rc;
       for (size_t j = 0; j < L->moe_max_depth && rc == 0; j++) {
         char sfx[24];
         snprintf(sfx, sizeof sfx, "%zu", j);
@@ -321,53 +489,68 @@ static int load_layer(const ctx_t *cx, const nn_layer_t *L, hid_t g, const char 
   return 0;
 }
 
-static hid_t open_model(const char *path, const char *who, int *code) {
-  *code = NN_ERR_FORMAT;
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) {
-    *code = NN_ERR_IO;
-    nn_fail(NN_ERR_IO, "%s: cannot open model file %s (missing or not HDF5)", who, path);
+/* Opens the file and the network's group (cx->base; "" is the root) and
+ * checks format and version. The group's id, with the file's in *f; or -1
+ * with *code and the message set. */
+static hid_t open_model(const ctx_t *cx, hid_t *f, int *code) {
+  *f = H5Fopen(cx->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*f < 0) {
+    *code = lfail(cx, NN_ERR_IO, "cannot open the model file (missing or not HDF5)");
     return -1;
+  }
+  hid_t g = *f;
+  if (*cx->base) {
+    ctx_t root = {cx->path, cx->who, ""};
+    g = open_group(&root, *f, "", cx->base[0] == '/' ? cx->base + 1 : cx->base, code);
+    if (g < 0) {
+      H5Fclose(*f);
+      return -1;
+    }
   }
   char fmt[64] = "";
   long long ver = -1;
-  if (get_str(f, "format", fmt, sizeof fmt) < 0 || strcmp(fmt, NN_FORMAT_NAME) != 0) {
-    H5Fclose(f);
-    nn_fail(NN_ERR_FORMAT, "%s: %s is not a mecsim-nn model file (no format = \"%s\" attribute)",
-            who, path, NN_FORMAT_NAME);
-    return -1;
+  if (H5Aexists(g, "format") <= 0 || get_str(cx, g, "", "format", fmt, sizeof fmt) < 0 ||
+      strcmp(fmt, NN_FORMAT_NAME) != 0) {
+    char o[192];
+    *code = lfail(cx, NN_ERR_FORMAT, "'%s' is not a mecsim-nn model (no format = \"%s\" attribute)",
+                  opath(cx, "", o, sizeof o), NN_FORMAT_NAME);
+  } else if ((*code = get_int(cx, g, "", "format_version", LLONG_MIN, LLONG_MAX, &ver)) < 0) {
+  } else if (ver != NN_FORMAT_VERSION) {
+    *code = lfail(cx, NN_ERR_FORMAT, "the file has format_version %lld, this build reads version %d", ver,
+                  NN_FORMAT_VERSION);
+  } else {
+    *code = 0;
+    return g;
   }
-  if (get_int(f, "format_version", &ver) < 0 || ver != NN_FORMAT_VERSION) {
-    H5Fclose(f);
-    nn_fail(NN_ERR_FORMAT, "%s: %s has format_version %lld, this build reads version %d", who,
-            path, ver, NN_FORMAT_VERSION);
-    return -1;
-  }
-  return f;
+  if (g != *f) H5Gclose(g);
+  H5Fclose(*f);
+  return -1;
 }
 
-static int load_into(nn_net_t *net, const char *path, hid_t f) {
-  ctx_t cx = {path, net->name};
+static void close_model(hid_t g, hid_t f) {
+  if (g >= 0 && g != f) H5Gclose(g);
+  if (f >= 0) H5Fclose(f);
+}
+
+static int load_into(const ctx_t *cx, nn_net_t *net, hid_t f) {
   int rc;
-  if ((rc = check_int(&cx, f, "root", "n_in", (long long)net->n_in)) < 0 ||
-      (rc = check_int(&cx, f, "root", "n_layers", (long long)net->n_layers)) < 0)
+  if ((rc = check_int(cx, f, "", "n_in", 1, NN_IO_MAX_WIDTH, (long long)net->n_in)) < 0 ||
+      (rc = check_int(cx, f, "", "n_out", 1, NN_IO_MAX_WIDTH, (long long)nn_net_n_out(net))) < 0 ||
+      (rc = check_int(cx, f, "", "n_layers", 1, NN_IO_MAX_LAYERS, (long long)net->n_layers)) < 0)
     return rc;
   /* read into copies so the network is unchanged on error */
   double *P = malloc((net->n_params + net->n_bufs + 1) * sizeof *P);
-  if (!P) return nn_fail(NN_ERR_NOMEM, "%s: out of memory loading %s", net->name, path);
+  if (!P) return lfail(cx, NN_ERR_NOMEM, "out of memory");
   double *S = P + net->n_params;
   memcpy(P, net->params, net->n_params * sizeof *P);
   memcpy(S, net->bufs, net->n_bufs * sizeof *S);
   for (size_t i = 0; i < net->n_layers && rc == 0; i++) {
     char name[32];
     snprintf(name, sizeof name, "layer_%03zu", i);
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0) {
-      rc = nn_fail(NN_ERR_FORMAT, "%s: %s has no group %s", net->name, path, name);
-      break;
-    }
-    hid_t g = H5Gopen2(f, name, H5P_DEFAULT);
+    hid_t g = open_group(cx, f, "", name, &rc);
+    if (g < 0) break;
     const nn_layer_t *L = &net->layers[i];
-    rc = load_layer(&cx, L, g, name, P + L->p_off, S + L->s_off);
+    rc = load_layer(cx, L, g, name, P + L->p_off, S + L->s_off);
     H5Gclose(g);
   }
   if (rc == 0) {
@@ -382,83 +565,133 @@ static int load_into(nn_net_t *net, const char *path, hid_t f) {
 int nn_net_load(nn_net_t *net, const char *path) {
   if (!net->finalized) return nn_fail(NN_ERR_STATE, "%s: load before nn_net_finalize", net->name);
   h5_quiet_t q = h5_quiet_begin();
+  const ctx_t cx = {path, net->name, ""};
   int rc;
-  hid_t f = open_model(path, net->name, &rc);
-  if (f >= 0) rc = load_into(net, path, f);
-  if (f >= 0) H5Fclose(f);
+  hid_t f, g = open_model(&cx, &f, &rc);
+  if (g >= 0) rc = load_into(&cx, net, g);
+  if (g >= 0) close_model(g, f);
   h5_quiet_end(q);
   return rc;
 }
 
-/* Append the layer described by group g to net (structure only). */
-static int build_layer(nn_net_t *net, hid_t g, const char *path, const char *where) {
-  char kind[32] = "", act[32] = "";
-  long long n_out = 0, K = 0, depth = 0, units = 0, k = 0, adepth = 0, noisy = 0;
-  double a = 0, b = 0;
-  nn_act_t ac;
-  if (get_str(g, "kind", kind, sizeof kind) < 0 || get_int(g, "n_out", &n_out) < 0 || n_out <= 0)
-    return nn_fail(NN_ERR_FORMAT, "%s: %s lacks kind or n_out", path, where);
-  if (strcmp(kind, "dense") == 0) return nn_net_add_dense(net, (size_t)n_out, NN_INIT_DEFAULT);
-  if (strcmp(kind, "act") == 0) {
-    if (get_str(g, "act", act, sizeof act) < 0 || nn_act_from_name(act, &ac) < 0 || get_dbl(g, "slope", &a) < 0)
-      return nn_fail(NN_ERR_FORMAT, "%s: %s: unknown activation '%s'", path, where, act);
-    return ac == NN_ACT_LEAKY_RELU ? nn_net_add_leaky_relu(net, a) : nn_net_add_act(net, ac);
+/* Append the layer described by group g to net (structure only), after
+ * checking its settings; *n_params counts the parameters and buffers so far
+ * and must stay within NN_IO_MAX_PARAMS. */
+static int build_layer(const ctx_t *cx, nn_net_t *net, hid_t g, const char *where, double *n_params) {
+  char kind[32] = "", act[32] = "", o[192];
+  opath(cx, where, o, sizeof o);
+  long long n_in = 0, n_out = 0, K = 0, depth = 0, units = 0, k = 0, adepth = 0, noisy = 0;
+  double a = 0, b = 0, np = 0;
+  nn_act_t ac = NN_ACT_NONE;
+  const size_t prev = nn_net_n_out(net);
+  int rc;
+  if ((rc = get_str(cx, g, where, "kind", kind, sizeof kind)) < 0 ||
+      (rc = get_int(cx, g, where, "n_in", 1, NN_IO_MAX_WIDTH, &n_in)) < 0 ||
+      (rc = get_int(cx, g, where, "n_out", 1, NN_IO_MAX_WIDTH, &n_out)) < 0)
+    return rc;
+  if ((size_t)n_in != prev)
+    return lfail(cx, NN_ERR_FORMAT, "attribute 'n_in' of '%s' is %lld, the previous layer gives %zu", o,
+                 n_in, prev);
+  const int is_dense = strcmp(kind, "dense") == 0, is_act = strcmp(kind, "act") == 0,
+            is_bn = strcmp(kind, "batchnorm") == 0, is_moe = strcmp(kind, "moe") == 0;
+  if (!is_dense && !is_act && !is_bn && !is_moe)
+    return lfail(cx, NN_ERR_FORMAT, "'%s' has unknown layer kind '%s'", o, kind);
+  if ((is_act || is_bn) && n_out != n_in)
+    return lfail(cx, NN_ERR_FORMAT, "'%s' (%s) has n_in = %lld but n_out = %lld", o, kind, n_in, n_out);
+  if (is_act || is_moe) {
+    if ((rc = get_str(cx, g, where, "act", act, sizeof act)) < 0) return rc;
+    if (nn_act_from_name(act, &ac) < 0 || (is_act && ac == NN_ACT_NONE) ||
+        (is_moe && ac == NN_ACT_SOFTMAX))
+      return lfail(cx, NN_ERR_FORMAT, "attribute 'act' of '%s' is '%s', not a %s activation", o, act,
+                   is_moe ? "MoE expert" : "layer");
   }
-  if (strcmp(kind, "batchnorm") == 0) {
-    if (get_dbl(g, "momentum", &a) < 0 || get_dbl(g, "eps", &b) < 0)
-      return nn_fail(NN_ERR_FORMAT, "%s: %s lacks momentum or eps", path, where);
-    return nn_net_add_batchnorm(net, a, b);
+  if (is_dense) {
+    np = (double)n_in * (double)n_out + (double)n_out;
+  } else if (is_act) {
+    if ((rc = get_dbl(cx, g, where, "slope", &a)) < 0) return rc;
+    if (ac == NN_ACT_LEAKY_RELU && !(a >= 0 && a < 1))
+      return lfail(cx, NN_ERR_FORMAT, "attribute 'slope' of '%s' is %g, outside [0, 1)", o, a);
+  } else if (is_bn) {
+    if ((rc = get_dbl(cx, g, where, "momentum", &a)) < 0 || (rc = get_dbl(cx, g, where, "eps", &b)) < 0)
+      return rc;
+    if (!(a >= 0 && a <= 1) || !(b > 0))
+      return lfail(cx, NN_ERR_FORMAT, "'%s' has momentum %g and eps %g; needs momentum in [0, 1] and eps > 0",
+                   o, a, b);
+    np = 4.0 * (double)n_in;
+  } else {
+    if ((rc = get_int(cx, g, where, "n_experts", 1, NN_IO_MAX_EXPERTS, &K)) < 0 ||
+        (rc = get_int(cx, g, where, "depth", 1, NN_IO_MAX_DEPTH, &depth)) < 0 ||
+        (rc = get_int(cx, g, where, "units", 1, NN_IO_MAX_WIDTH, &units)) < 0 ||
+        (rc = get_int(cx, g, where, "k", 1, K, &k)) < 0 ||
+        (rc = get_int(cx, g, where, "active_depth", 1, depth, &adepth)) < 0 ||
+        (rc = get_int(cx, g, where, "noisy", 0, 1, &noisy)) < 0)
+      return rc;
+    if (n_out != units)
+      return lfail(cx, NN_ERR_FORMAT, "'%s' (moe) has n_out = %lld but units = %lld", o, n_out, units);
+    const double u = (double)units;
+    np = 2.0 * (double)n_in * (double)K +
+         (double)K * ((double)n_in * u + u + (double)(depth - 1) * (u * u + u));
   }
-  if (strcmp(kind, "moe") == 0) {
-    if (get_int(g, "n_experts", &K) < 0 || get_int(g, "depth", &depth) < 0 ||
-        get_int(g, "units", &units) < 0 || get_int(g, "k", &k) < 0 ||
-        get_int(g, "active_depth", &adepth) < 0 || get_int(g, "noisy", &noisy) < 0 ||
-        get_str(g, "act", act, sizeof act) < 0 || nn_act_from_name(act, &ac) < 0 || K <= 0 ||
-        depth <= 0 || units <= 0 || k <= 0)
-      return nn_fail(NN_ERR_FORMAT, "%s: %s: incomplete MoE settings", path, where);
+  *n_params += np;
+  if (*n_params > (double)NN_IO_MAX_PARAMS)
+    return lfail(cx, NN_ERR_FORMAT, "the network has %.0f parameters and buffers up to '%s', more than the limit %lu",
+                 *n_params, o, (unsigned long)NN_IO_MAX_PARAMS);
+  if (is_dense) rc = nn_net_add_dense(net, (size_t)n_out, NN_INIT_DEFAULT);
+  else if (is_act) rc = ac == NN_ACT_LEAKY_RELU ? nn_net_add_leaky_relu(net, a) : nn_net_add_act(net, ac);
+  else if (is_bn) rc = nn_net_add_batchnorm(net, a, b);
+  else {
     nn_moe_cfg_t c = {.n_experts = (size_t)K, .depth = (size_t)depth, .units = (size_t)units,
                       .k = (size_t)k, .act = ac, .noisy = (int)noisy};
-    int idx = nn_net_add_moe(net, &c);
-    if (idx >= 0 && adepth >= 1 && adepth <= depth) net->layers[idx].moe_cfg.depth = (size_t)adepth;
-    return idx;
+    rc = nn_net_add_moe(net, &c);
+    if (rc >= 0) net->layers[rc].moe_cfg.depth = (size_t)adepth;
   }
-  return nn_fail(NN_ERR_FORMAT, "%s: %s has unknown layer kind '%s'", path, where, kind);
+  return rc < 0 ? lfail(cx, rc, "'%s': %s", o, nn_last_error()) : 0;
 }
 
-nn_net_t *nn_net_load_new(const char *path) {
+nn_net_t *nn_net_load_new_group(const char *path, const char *group) {
   h5_quiet_t q = h5_quiet_begin();
+  char base[256] = ""; /* "" for the root, else "/name" */
+  if (group && strcmp(group, "/") != 0) snprintf(base, sizeof base, "%s%s", group[0] == '/' ? "" : "/", group);
+  const ctx_t cx = {path, group ? NULL : "nn_net_load_new", base};
   nn_net_t *net = NULL;
   int code;
-  hid_t f = open_model(path, "nn_net_load_new", &code);
-  if (f < 0) goto out;
-  char name[128] = "net";
+  hid_t f, r = open_model(&cx, &f, &code);
+  if (r < 0) goto out;
+  char name[NN_IO_MAX_NAME + 1] = "net";
   long long n_in = 0, n_layers = 0;
-  get_str(f, "name", name, sizeof name);
-  if (get_int(f, "n_in", &n_in) < 0 || get_int(f, "n_layers", &n_layers) < 0 || n_in <= 0 ||
-      n_layers <= 0) {
-    nn_fail(NN_ERR_FORMAT, "nn_net_load_new: %s lacks n_in or n_layers", path);
+  if ((H5Aexists(r, "name") > 0 && get_str(&cx, r, "", "name", name, sizeof name) < 0) ||
+      get_int(&cx, r, "", "n_in", 1, NN_IO_MAX_WIDTH, &n_in) < 0 ||
+      get_int(&cx, r, "", "n_layers", 1, NN_IO_MAX_LAYERS, &n_layers) < 0)
+    goto out;
+  net = nn_net_new((size_t)n_in, name);
+  if (!net) {
+    lfail(&cx, NN_ERR_NOMEM, "%s", nn_last_error());
     goto out;
   }
-  net = nn_net_new((size_t)n_in, name);
-  for (long long i = 0; net && i < n_layers; i++) {
+  double n_params = 0;
+  for (long long i = 0; i < n_layers; i++) {
     char gname[32];
     snprintf(gname, sizeof gname, "layer_%03lld", i);
-    if (H5Lexists(f, gname, H5P_DEFAULT) <= 0) {
-      nn_fail(NN_ERR_FORMAT, "nn_net_load_new: %s has no group %s", path, gname);
-      goto fail;
-    }
-    hid_t g = H5Gopen2(f, gname, H5P_DEFAULT);
-    int rc = build_layer(net, g, path, gname);
+    int rc;
+    hid_t g = open_group(&cx, r, "", gname, &rc);
+    if (g < 0) goto fail;
+    rc = build_layer(&cx, net, g, gname, &n_params);
     H5Gclose(g);
     if (rc < 0) goto fail;
   }
-  if (!net || nn_net_finalize(net, 0) < 0 || load_into(net, path, f) < 0) goto fail;
+  if (nn_net_finalize(net, 0) < 0) {
+    lfail(&cx, NN_ERR_NOMEM, "%s", nn_last_error());
+    goto fail;
+  }
+  if (load_into(&cx, net, r) < 0) goto fail;
   goto out;
 fail:
   nn_net_free(net);
   net = NULL;
 out:
-  if (f >= 0) H5Fclose(f);
+  if (r >= 0) close_model(r, f);
   h5_quiet_end(q);
   return net;
 }
+
+nn_net_t *nn_net_load_new(const char *path) { return nn_net_load_new_group(path, NULL); }

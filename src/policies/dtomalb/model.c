@@ -3,7 +3,9 @@
 #include "policies/dtomalb/model.h"
 #include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,62 +195,6 @@ static int attr_str(hid_t loc, const char *name, const char *v)
 static int attr_int(hid_t loc, const char *name, int64_t v) { return attr_write(loc, name, H5T_NATIVE_INT64, &v, 1); }
 static int attr_dbl(hid_t loc, const char *name, double v) { return attr_write(loc, name, H5T_NATIVE_DOUBLE, &v, 1); }
 
-/* Reads a numeric attribute of n elements converted to `mem` type; -1 if
- * absent or of another size. */
-static int attr_read(hid_t loc, const char *name, hid_t mem, void *v, hsize_t n)
-{
-  if (H5Aexists(loc, name) <= 0)
-    return -1;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (a < 0)
-    return -1;
-  hid_t sp = H5Aget_space(a);
-  hssize_t np = H5Sget_simple_extent_npoints(sp);
-  int rc = np == (hssize_t)n && H5Aread(a, mem, v) >= 0 ? 0 : -1;
-  H5Sclose(sp);
-  H5Aclose(a);
-  return rc;
-}
-
-static int attr_read_str(hid_t loc, const char *name, char *buf, size_t size)
-{
-  if (H5Aexists(loc, name) <= 0)
-    return -1;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (a < 0)
-    return -1;
-  hid_t ft = H5Aget_type(a);
-  int rc = -1;
-  if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
-    char *v = NULL;
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, H5T_VARIABLE);
-    H5Tset_cset(mt, H5Tget_cset(ft));
-    hid_t sp = H5Aget_space(a);
-    if (H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mt, &v) >= 0 && v) {
-      snprintf(buf, size, "%s", v);
-      H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
-      rc = 0;
-    }
-    H5Sclose(sp);
-    H5Tclose(mt);
-  } else if (H5Tget_class(ft) == H5T_STRING) {
-    size_t len = H5Tget_size(ft);
-    char *tmp = calloc(len + 1, 1);
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, len);
-    if (tmp && H5Aread(a, mt, tmp) >= 0) {
-      snprintf(buf, size, "%s", tmp);
-      rc = 0;
-    }
-    H5Tclose(mt);
-    free(tmp);
-  }
-  H5Tclose(ft);
-  H5Aclose(a);
-  return rc;
-}
-
 /* The environment fields worth keeping with the weights (what the agents
  * were trained for). */
 static int env_attrs_write(hid_t g, const dtomalb_env_cfg_t *c)
@@ -267,31 +213,6 @@ static int env_attrs_write(hid_t g, const dtomalb_env_cfg_t *c)
   rc |= attr_dbl(g, "env_w1", c->w1) | attr_dbl(g, "env_w2", c->w2);
   rc |= attr_int(g, "env_local_queue", c->local_queue) | attr_int(g, "env_scenario_seed", (int64_t)c->scenario_seed);
   return rc ? -1 : 0;
-}
-
-/* Missing fields (older or hand-made files) keep the defaults. */
-static void env_attrs_read(hid_t g, dtomalb_env_cfg_t *c)
-{
-  attr_read(g, "env_server_hz", H5T_NATIVE_DOUBLE, c->server_hz, (hsize_t)c->n_servers);
-  struct { const char *name; double *v; } d[] = {
-      {"env_local_hz_min", &c->local_hz_min}, {"env_local_hz_max", &c->local_hz_max},
-      {"env_bits_min", &c->bits_min},         {"env_bits_max", &c->bits_max},
-      {"env_cycles_min", &c->cycles_min},     {"env_cycles_max", &c->cycles_max},
-      {"env_bandwidth_hz", &c->bandwidth_hz}, {"env_tx_power_w", &c->tx_power_w},
-      {"env_noise_w_per_hz", &c->noise_w_per_hz}, {"env_g0", &c->g0},
-      {"env_l0_m", &c->l0_m},                 {"env_path_exponent", &c->path_exponent},
-      {"env_dist_min_m", &c->dist_min_m},     {"env_dist_max_m", &c->dist_max_m},
-      {"env_fiber_bps", &c->fiber_bps},       {"env_slot_s", &c->slot_s},
-      {"env_w1", &c->w1},                     {"env_w2", &c->w2}};
-  for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
-    attr_read(g, d[i].name, H5T_NATIVE_DOUBLE, d[i].v, 1);
-  int64_t v;
-  if (attr_read(g, "env_steps_per_episode", H5T_NATIVE_INT64, &v, 1) == 0)
-    c->steps_per_episode = (int)v;
-  if (attr_read(g, "env_local_queue", H5T_NATIVE_INT64, &v, 1) == 0)
-    c->local_queue = (int)v;
-  if (attr_read(g, "env_scenario_seed", H5T_NATIVE_INT64, &v, 1) == 0)
-    c->scenario_seed = (uint64_t)v;
 }
 
 /* A scratch file name next to nothing important: $TMPDIR or /tmp. */
@@ -373,86 +294,236 @@ out:
   return rc;
 }
 
-/* Copies one attribute of the source object to the destination object. */
-static herr_t copy_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+/* ------------------------------------------------------------------------ */
+/* Reading: the file is untrusted input. Every attribute must hold exactly  */
+/* the values expected, integers are read with their stored type's sign and */
+/* size and range-checked before anything is sized by them, floats must be  */
+/* finite; the networks are read (and checked) by nn_net_load_new_group.    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+  const char *path;
+  char *err;
+  size_t errlen;
+} rd_t;
+
+static int rfail(const rd_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int rfail(const rd_t *r, const char *fmt, ...)
 {
-  (void)info;
-  hid_t dst = *(hid_t *)data;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (a < 0)
-    return -1;
-  hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-  size_t sz = H5Tget_size(t);
-  hssize_t np = H5Sget_simple_extent_npoints(sp);
-  herr_t rc = -1;
-  /* variable-length strings (nn writes its names so) are read as char *
-   * and their memory given back with H5Dvlen_reclaim */
-  int vlen = H5Tis_variable_str(t) > 0;
-  void *buf = np >= 0 ? calloc((size_t)(np > 0 ? np : 1), vlen ? sizeof(char *) : sz) : NULL;
-  if (buf && H5Aread(a, t, buf) >= 0) {
-    hid_t b = H5Acreate2(dst, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (b >= 0) {
-      rc = H5Awrite(b, t, buf) >= 0 ? 0 : -1;
-      H5Aclose(b);
-    }
-    if (vlen)
-      H5Dvlen_reclaim(t, sp, H5P_DEFAULT, buf);
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(r->err, r->errlen, "model '%s': %s", r->path, msg);
+  return -1;
+}
+
+/* Opens root attribute `name`, which must hold n values. 0 (open), 1 absent
+ * and optional, -1 error. */
+static int rd_open(const rd_t *r, hid_t loc, const char *name, hssize_t n, int optional, hid_t *a)
+{
+  if (H5Aexists(loc, name) <= 0)
+    return optional ? 1 : rfail(r, "attribute '%s' of '/' is missing", name);
+  if ((*a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
+    return rfail(r, "cannot open attribute '%s' of '/'", name);
+  hid_t sp = H5Aget_space(*a);
+  hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+  if (sp >= 0)
+    H5Sclose(sp);
+  if (np != n) {
+    H5Aclose(*a);
+    return rfail(r, "attribute '%s' of '/' holds %lld values, expected %lld", name, (long long)np, (long long)n);
   }
-  free(buf);
-  H5Sclose(sp);
-  H5Tclose(t);
+  return 0;
+}
+
+/* Integer attribute of at most 64 bits, read with its own signedness (no
+ * clamping or truncation). *neg: stored signed; value in *u (two's
+ * complement when signed). 0, 1 absent and optional, -1 error. */
+static int rd_raw_int(const rd_t *r, hid_t loc, const char *name, int optional, uint64_t *u, int *is_signed)
+{
+  hid_t a = H5I_INVALID_HID;
+  int rc = rd_open(r, loc, name, 1, optional, &a);
+  if (rc != 0)
+    return rc;
+  hid_t t = H5Aget_type(a);
+  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  size_t size = t < 0 ? 0 : H5Tget_size(t);
+  *is_signed = t >= 0 && H5Tget_sign(t) != H5T_SGN_NONE;
+  if (t >= 0)
+    H5Tclose(t);
+  if (cl != H5T_INTEGER)
+    rc = rfail(r, "attribute '%s' of '/' is not an integer", name);
+  else if (size == 0 || size > 8)
+    rc = rfail(r, "attribute '%s' of '/' is a %zu-bit integer, at most 64 bits are read", name, 8 * size);
+  else if (*is_signed) {
+    int64_t v;
+    if (H5Aread(a, H5T_NATIVE_INT64, &v) < 0)
+      rc = rfail(r, "cannot read attribute '%s' of '/'", name);
+    *u = (uint64_t)v;
+  } else if (H5Aread(a, H5T_NATIVE_UINT64, u) < 0)
+    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
   H5Aclose(a);
   return rc;
 }
 
-typedef struct { hid_t dst; hid_t ocp, lcp; } copy_links_t;
-
-static herr_t copy_link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+/* Integer attribute in [lo, hi]. 0, 1 absent and optional, -1 error. */
+static int rd_int(const rd_t *r, hid_t loc, const char *name, int64_t lo, int64_t hi, int optional, int64_t *out)
 {
-  (void)info;
-  copy_links_t *c = data;
-  return H5Ocopy(g, name, c->dst, name, c->ocp, c->lcp) < 0 ? -1 : 0;
+  uint64_t u = 0;
+  int sgn = 0;
+  int rc = rd_raw_int(r, loc, name, optional, &u, &sgn);
+  if (rc != 0)
+    return rc;
+  if (!sgn && u > (uint64_t)INT64_MAX)
+    return rfail(r, "attribute '%s' of '/' is %llu, outside %lld..%lld", name, (unsigned long long)u, (long long)lo,
+                 (long long)hi);
+  int64_t v = (int64_t)u;
+  if (v < lo || v > hi)
+    return rfail(r, "attribute '%s' of '/' is %lld, outside %lld..%lld", name, (long long)v, (long long)lo,
+                 (long long)hi);
+  *out = v;
+  return 0;
 }
 
-/* Rebuilds network k from group net_k through a scratch nn file. */
-static nn_net_t *load_net(hid_t f, int k, const char *path, char *err, size_t errlen)
+/* Seeds: any 64-bit integer, signed (as written) or unsigned. */
+static int rd_seed(const rd_t *r, hid_t loc, const char *name, uint64_t *out)
 {
-  char name[32], scratch[4096];
-  snprintf(name, sizeof name, "net_%03d", k);
-  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) {
-    snprintf(err, errlen, "dtomalb model '%s': network group '%s' is missing", path, name);
-    return NULL;
+  int sgn;
+  return rd_raw_int(r, loc, name, 1, out, &sgn);
+}
+
+/* n finite numbers (float or integer storage). 0, 1 absent and optional,
+ * -1 error. */
+static int rd_dbl(const rd_t *r, hid_t loc, const char *name, hssize_t n, int optional, double *out)
+{
+  hid_t a = H5I_INVALID_HID;
+  int rc = rd_open(r, loc, name, n, optional, &a);
+  if (rc != 0)
+    return rc;
+  hid_t t = H5Aget_type(a);
+  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  if (t >= 0)
+    H5Tclose(t);
+  double v[DTOMALB_MAX_SERVERS];
+  if (n > DTOMALB_MAX_SERVERS)
+    rc = rfail(r, "attribute '%s' of '/': too many values", name);
+  else if (cl != H5T_FLOAT && cl != H5T_INTEGER)
+    rc = rfail(r, "attribute '%s' of '/' is not a number", name);
+  else if (H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0)
+    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
+  for (hssize_t i = 0; rc == 0 && i < n; i++)
+    if (!isfinite(v[i]))
+      rc = rfail(r, "attribute '%s' of '/': non-finite value (%g) at index %lld", name, v[i], (long long)i);
+  H5Aclose(a);
+  if (rc == 0)
+    memcpy(out, v, sizeof(double) * (size_t)n);
+  return rc;
+}
+
+/* String attribute of at most size - 1 characters. */
+#define DTOMALB_MAX_STRING 4096
+static int rd_str(const rd_t *r, hid_t loc, const char *name, char *buf, size_t size)
+{
+  hid_t a = H5I_INVALID_HID;
+  int rc = rd_open(r, loc, name, 1, 0, &a);
+  if (rc != 0)
+    return rc;
+  hid_t ft = H5Aget_type(a);
+  char *s = NULL;
+  int vlen = 0;
+  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+    rc = rfail(r, "attribute '%s' of '/' is not a string", name);
+  } else {
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft));
+    if ((vlen = H5Tis_variable_str(ft) > 0)) {
+      H5Tset_size(mt, H5T_VARIABLE);
+      if (H5Aread(a, mt, &s) < 0 || !s)
+        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
+    } else {
+      size_t len = H5Tget_size(ft);
+      if (len > DTOMALB_MAX_STRING)
+        rc = rfail(r, "attribute '%s' of '/' is a %zu-byte string, at most %d bytes are read", name, len,
+                   DTOMALB_MAX_STRING);
+      else if (!(s = calloc(len + 1, 1)))
+        rc = rfail(r, "out of memory");
+      else if (H5Tset_size(mt, len + 1) < 0 || H5Aread(a, mt, s) < 0)
+        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
+    }
+    H5Tclose(mt);
   }
-  if (scratch_path(scratch, sizeof scratch) < 0) {
-    snprintf(err, errlen, "dtomalb model: cannot create a scratch file: %s", strerror(errno));
-    return NULL;
+  if (rc == 0) {
+    size_t n = strlen(s);
+    if (n >= size)
+      rc = rfail(r, "attribute '%s' of '/' is %zu characters long, at most %zu", name, n, size - 1);
+    else
+      memcpy(buf, s, n + 1);
   }
-  nn_net_t *net = NULL;
-  hid_t g = H5Gopen2(f, name, H5P_DEFAULT);
-  hid_t s = H5Fcreate(scratch, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  int ok = g >= 0 && s >= 0;
-  if (ok) {
-    hid_t root = H5Gopen2(s, "/", H5P_DEFAULT);
-    hsize_t idx = 0;
-    copy_links_t c = {root, H5Pcreate(H5P_OBJECT_COPY), H5Pcreate(H5P_LINK_CREATE)};
-    ok = root >= 0 && H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_attr_cb, &root) >= 0;
-    idx = 0;
-    ok = ok && H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_link_cb, &c) >= 0;
-    H5Pclose(c.ocp);
-    H5Pclose(c.lcp);
-    if (root >= 0)
-      H5Gclose(root);
+  if (s) {
+    if (vlen)
+      H5free_memory(s);
+    else
+      free(s);
   }
-  if (s >= 0)
-    H5Fclose(s);
-  if (g >= 0)
-    H5Gclose(g);
-  if (!ok)
-    snprintf(err, errlen, "dtomalb model '%s': cannot read network group '%s'", path, name);
-  else if (!(net = nn_net_load_new(scratch)))
-    snprintf(err, errlen, "dtomalb model '%s': network '%s': %s", path, name, nn_last_error());
-  unlink(scratch);
-  return net;
+  if (ft >= 0)
+    H5Tclose(ft);
+  H5Aclose(a);
+  return rc;
+}
+
+/* The training environment; missing fields (older or hand-made files) keep
+ * the defaults, present ones must be valid. */
+static int env_attrs_read(const rd_t *r, hid_t g, dtomalb_env_cfg_t *c)
+{
+  if (rd_dbl(r, g, "env_server_hz", c->n_servers, 1, c->server_hz) < 0)
+    return -1;
+  struct { const char *name; double *v; } d[] = {
+      {"env_local_hz_min", &c->local_hz_min}, {"env_local_hz_max", &c->local_hz_max},
+      {"env_bits_min", &c->bits_min},         {"env_bits_max", &c->bits_max},
+      {"env_cycles_min", &c->cycles_min},     {"env_cycles_max", &c->cycles_max},
+      {"env_bandwidth_hz", &c->bandwidth_hz}, {"env_tx_power_w", &c->tx_power_w},
+      {"env_noise_w_per_hz", &c->noise_w_per_hz}, {"env_g0", &c->g0},
+      {"env_l0_m", &c->l0_m},                 {"env_path_exponent", &c->path_exponent},
+      {"env_dist_min_m", &c->dist_min_m},     {"env_dist_max_m", &c->dist_max_m},
+      {"env_fiber_bps", &c->fiber_bps},       {"env_slot_s", &c->slot_s},
+      {"env_w1", &c->w1},                     {"env_w2", &c->w2}};
+  for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+    if (rd_dbl(r, g, d[i].name, 1, 1, d[i].v) < 0)
+      return -1;
+  int64_t v;
+  int rc;
+  if ((rc = rd_int(r, g, "env_steps_per_episode", 1, INT_MAX, 1, &v)) < 0)
+    return -1;
+  if (rc == 0)
+    c->steps_per_episode = (int)v;
+  if ((rc = rd_int(r, g, "env_local_queue", 0, 1, 1, &v)) < 0)
+    return -1;
+  if (rc == 0)
+    c->local_queue = (int)v;
+  if (rd_seed(r, g, "env_scenario_seed", &c->scenario_seed) < 0)
+    return -1;
+  char why[512];
+  if (dtomalb_env_cfg_check(c, why, sizeof why) < 0)
+    return rfail(r, "training environment: %s", why);
+  return 0;
+}
+
+/* Parameters of the MLP n_in -> hidden -> hidden -> n_out, layer by layer
+ * (dense, ReLU, dense, ReLU, dense) as dtomalb_model_new builds it. */
+static int is_model_mlp(nn_net_t *net, size_t n_in, size_t h, size_t n_out)
+{
+  const size_t want[5] = {n_in * h + h, 0, h * h + h, 0, h * n_out + n_out};
+  if (nn_net_n_layers(net) != 5)
+    return 0;
+  for (size_t i = 0; i < 5; i++) {
+    size_t n = 0;
+    nn_net_layer_params(net, i, &n);
+    if (n != want[i])
+      return 0;
+  }
+  return 1;
 }
 
 dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
@@ -461,77 +532,117 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
     snprintf(err, errlen, "dtomalb model: no model file given (model=PATH)");
     return NULL;
   }
+  const rd_t r = {path, err, errlen};
   if (access(path, R_OK) != 0) {
-    snprintf(err, errlen, "dtomalb model '%s': cannot read: %s", path, strerror(errno));
+    rfail(&r, "cannot read: %s", strerror(errno));
     return NULL;
   }
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); } H5E_END_TRY;
   if (f < 0) {
-    snprintf(err, errlen, "dtomalb model '%s': not an HDF5 file", path);
+    rfail(&r, "not an HDF5 file");
     return NULL;
   }
   dtomalb_model_t *m = NULL;
   char fmt[64] = "", algo_s[64] = "";
-  int64_t ver = 0, n_md = 0, n_srv = 0, hidden = 0, seed = 0, episodes = 0, n_nets = 0;
+  int64_t ver = 0, n_md = 0, n_srv = 0, hidden = 0, n_nets = 0, v = 0;
   dtomalb_algo_t algo;
   H5E_BEGIN_TRY
   {
-    if (attr_read_str(f, "format", fmt, sizeof fmt) < 0 || strcmp(fmt, DTOMALB_FORMAT) != 0) {
-      snprintf(err, errlen, "dtomalb model '%s': not a DTOMALB model (format attribute '%s', expected '%s')", path,
-               fmt, DTOMALB_FORMAT);
+    if (H5Aexists(f, "format") <= 0 || rd_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
+        strcmp(fmt, DTOMALB_FORMAT) != 0) {
+      rfail(&r, "not a DTOMALB model (format attribute '%s', expected '%s')", fmt, DTOMALB_FORMAT);
       goto out;
     }
-    if (attr_read(f, "format_version", H5T_NATIVE_INT64, &ver, 1) < 0 || ver != DTOMALB_FORMAT_VERSION) {
-      snprintf(err, errlen, "dtomalb model '%s': format version %lld, this build reads %d", path, (long long)ver,
-               DTOMALB_FORMAT_VERSION);
+    if (rd_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
+      goto out;
+    if (ver != DTOMALB_FORMAT_VERSION) {
+      rfail(&r, "format version %lld, this build reads %d", (long long)ver, DTOMALB_FORMAT_VERSION);
       goto out;
     }
-    if (attr_read_str(f, "algo", algo_s, sizeof algo_s) < 0 || dtomalb_algo_from_name(algo_s, &algo) < 0) {
-      snprintf(err, errlen, "dtomalb model '%s': unknown algorithm '%s'", path, algo_s);
+    if (rd_str(&r, f, "algo", algo_s, sizeof algo_s) < 0)
+      goto out;
+    if (dtomalb_algo_from_name(algo_s, &algo) < 0) {
+      rfail(&r, "unknown algorithm '%s'", algo_s);
       goto out;
     }
-    if (attr_read(f, "n_md", H5T_NATIVE_INT64, &n_md, 1) < 0 ||
-        attr_read(f, "n_servers", H5T_NATIVE_INT64, &n_srv, 1) < 0 ||
-        attr_read(f, "hidden", H5T_NATIVE_INT64, &hidden, 1) < 0 ||
-        attr_read(f, "n_nets", H5T_NATIVE_INT64, &n_nets, 1) < 0 || n_md < 1 || n_srv < 1 ||
-        n_srv > DTOMALB_MAX_SERVERS || hidden < 1) {
-      snprintf(err, errlen, "dtomalb model '%s': missing or invalid n_md / n_servers / hidden / n_nets", path);
+    /* sizes first, range-checked before anything is allocated from them */
+    if (rd_int(&r, f, "n_md", 1, DTOMALB_MODEL_MAX_MD, 0, &n_md) < 0 ||
+        rd_int(&r, f, "n_servers", 1, DTOMALB_MAX_SERVERS, 0, &n_srv) < 0 ||
+        rd_int(&r, f, "hidden", 1, NN_IO_MAX_WIDTH, 0, &hidden) < 0 ||
+        rd_int(&r, f, "n_nets", 1, DTOMALB_MODEL_MAX_MD, 0, &n_nets) < 0)
+      goto out;
+    if (n_nets != nets_of(algo, (int)n_md)) {
+      rfail(&r, "attribute 'n_nets' of '/' is %lld, algorithm %s with %lld MDs needs %d", (long long)n_nets, algo_s,
+            (long long)n_md, nets_of(algo, (int)n_md));
+      goto out;
+    }
+    int rc = rd_int(&r, f, "obs_dim", 1, INT_MAX, 1, &v);
+    if (rc < 0)
+      goto out;
+    if (rc == 0 && v != dtomalb_obs_dim((int)n_srv)) {
+      rfail(&r, "attribute 'obs_dim' of '/' is %lld, %lld servers give %d", (long long)v, (long long)n_srv,
+            dtomalb_obs_dim((int)n_srv));
+      goto out;
+    }
+    if ((rc = rd_int(&r, f, "n_actions", 1, INT_MAX, 1, &v)) < 0)
+      goto out;
+    if (rc == 0 && v != n_srv + 1) {
+      rfail(&r, "attribute 'n_actions' of '/' is %lld, %lld servers give %lld", (long long)v, (long long)n_srv,
+            (long long)n_srv + 1);
       goto out;
     }
     dtomalb_env_cfg_t env = dtomalb_env_cfg_default((int)n_md, (int)n_srv);
-    env_attrs_read(f, &env);
+    if (env_attrs_read(&r, f, &env) < 0)
+      goto out;
     m = model_alloc(algo, &env, (int)hidden);
     if (!m) {
       snprintf(err, errlen, "dtomalb model: out of memory");
       goto out;
     }
-    if (n_nets != m->n_nets) {
-      snprintf(err, errlen, "dtomalb model '%s': %lld networks, algorithm %s with %d MDs needs %d", path,
-               (long long)n_nets, algo_s, m->n_md, m->n_nets);
-      goto fail;
+    struct { const char *name; double *v; } sc[] = {{"scale_time_s", &m->scale.time_s},
+                                                     {"scale_bits", &m->scale.bits},
+                                                     {"scale_cycles", &m->scale.cycles},
+                                                     {"scale_local_s", &m->scale.local_s}};
+    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+      if (rd_dbl(&r, f, sc[i].name, 1, 1, sc[i].v) < 0)
+        goto fail;
+      if (!(*sc[i].v > 0)) {
+        rfail(&r, "attribute '%s' of '/' is %g, observation scales must be > 0", sc[i].name, *sc[i].v);
+        goto fail;
+      }
     }
-    attr_read(f, "scale_time_s", H5T_NATIVE_DOUBLE, &m->scale.time_s, 1);
-    attr_read(f, "scale_bits", H5T_NATIVE_DOUBLE, &m->scale.bits, 1);
-    attr_read(f, "scale_cycles", H5T_NATIVE_DOUBLE, &m->scale.cycles, 1);
-    attr_read(f, "scale_local_s", H5T_NATIVE_DOUBLE, &m->scale.local_s, 1);
-    if (!(m->scale.time_s > 0 && m->scale.bits > 0 && m->scale.cycles > 0 && m->scale.local_s > 0)) {
-      snprintf(err, errlen, "dtomalb model '%s': observation scales must be > 0", path);
+    if (rd_seed(&r, f, "train_seed", &m->train_seed) < 0 || (rc = rd_int(&r, f, "episodes", 0, INT_MAX, 1, &v)) < 0)
       goto fail;
-    }
-    if (attr_read(f, "train_seed", H5T_NATIVE_INT64, &seed, 1) == 0)
-      m->train_seed = (uint64_t)seed;
-    if (attr_read(f, "episodes", H5T_NATIVE_INT64, &episodes, 1) == 0)
-      m->episodes = (int)episodes;
+    if (rc == 0)
+      m->episodes = (int)v;
     size_t n_in, n_out;
     net_shape(m, &n_in, &n_out);
+    double total = 0;
     for (int k = 0; k < m->n_nets; k++) {
-      if (!(m->net[k] = load_net(f, k, path, err, errlen)))
+      char name[32];
+      snprintf(name, sizeof name, "/net_%03d", k);
+      if (!(m->net[k] = nn_net_load_new_group(path, name))) {
+        snprintf(err, errlen, "%s", nn_last_error());
         goto fail;
+      }
       if (nn_net_n_in(m->net[k]) != n_in || nn_net_n_out(m->net[k]) != n_out) {
-        snprintf(err, errlen, "dtomalb model '%s': network %d maps %zu -> %zu values, %s with N=%d, M=%d needs %zu -> %zu",
-                 path, k, nn_net_n_in(m->net[k]), nn_net_n_out(m->net[k]), algo_s, m->n_md, m->n_servers, n_in,
-                 n_out);
+        rfail(&r, "network '%s' maps %zu -> %zu values, %s with N=%d, M=%d needs %zu -> %zu", name,
+              nn_net_n_in(m->net[k]), nn_net_n_out(m->net[k]), algo_s, m->n_md, m->n_servers, n_in, n_out);
+        goto fail;
+      }
+      if (!is_model_mlp(m->net[k], n_in, (size_t)m->hidden, n_out)) {
+        rfail(&r, "network '%s' is not the MLP %zu-%d-%d-%zu (dense, ReLU, dense, ReLU, dense) that attribute "
+                  "'hidden' = %d describes",
+              name, n_in, m->hidden, m->hidden, n_out, m->hidden);
+        goto fail;
+      }
+      size_t np = 0;
+      nn_net_params(m->net[k], &np);
+      total += (double)np;
+      if (total > (double)DTOMALB_MODEL_MAX_PARAMS) {
+        rfail(&r, "networks up to '%s' hold %.0f parameters, more than the limit %lu", name, total,
+              (unsigned long)DTOMALB_MODEL_MAX_PARAMS);
         goto fail;
       }
     }

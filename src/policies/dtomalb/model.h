@@ -16,7 +16,18 @@
  * the observation scales, the training environment and seed; one group per
  * network, "net_000", ..., each laid out exactly as nn_net_save writes a
  * network file (the nets are saved with nn_net_save and copied in, and are
- * loaded back through nn_net_load_new).
+ * loaded back through nn_net_load_new_group).
+ *
+ * Loading treats the file as untrusted (docs/nn.md, "Model files: what is
+ * checked on load"): integer attributes are read with their stored type's
+ * size and sign and must lie within the limits below (n_md and n_nets in
+ * 1..DTOMALB_MODEL_MAX_MD, n_servers in 1..DTOMALB_MAX_SERVERS, hidden in
+ * 1..NN_IO_MAX_WIDTH, obs_dim = M + 4, n_actions = M + 1, episodes and
+ * env_steps_per_episode within int, env_local_queue 0 or 1) before anything
+ * is allocated from them; float attributes and every weight must be finite;
+ * the training environment must pass dtomalb_env_cfg_check; every network
+ * must be the MLP n_in-hidden-hidden-n_out of the algorithm's shape; all
+ * networks together hold at most DTOMALB_MODEL_MAX_PARAMS parameters.
  */
 #ifndef MECSIM_DTOMALB_MODEL_H
 #define MECSIM_DTOMALB_MODEL_H
@@ -24,6 +35,9 @@
 #include "policies/dtomalb/env.h"
 #include <stddef.h>
 #include <stdint.h>
+
+#define DTOMALB_MODEL_MAX_MD 1000000          /* n_md (and n_nets) of a model file */
+#define DTOMALB_MODEL_MAX_PARAMS (1UL << 26)  /* parameters of all networks of a model (67 M) */
 
 typedef enum {
   DTOMALB_ALGO_DTOMALB = 0, /* MADDPG, reward eq. (20) */
@@ -78,7 +92,9 @@ size_t dtomalb_model_decision_params(const dtomalb_model_t *m);
 
 /* Writes the model file (PATH.tmp, then renamed). 0 or -1 with err. */
 int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, size_t errlen);
-/* Reads a model file. NULL with a reason in err naming the file (missing,
- * not a DTOMALB model, unknown algorithm, networks of the wrong shape). */
+/* Reads a model file. NULL with a one-line reason in err, "model 'PATH':
+ * ..." naming the attribute or dataset at fault (missing, not a DTOMALB
+ * model, unknown algorithm, a value out of range or not finite, networks of
+ * the wrong shape). */
 dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen);
 #endif

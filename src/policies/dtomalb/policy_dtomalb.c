@@ -68,8 +68,8 @@ static int policy_init_algo(dtomalb_algo_t algo, void **state, const mec_policy_
   }
   char err[1024];
   dtomalb_model_t *m = dtomalb_model_load(path, err, sizeof err);
-  if (!m) {
-    mec_policy_set_error("%s: %s", name, err);
+  if (!m) { /* err names the file; mecsim prefixes "policy 'NAME': " */
+    mec_policy_set_error("%s", err);
     return -1;
   }
   if (m->algo != algo) {
