@@ -206,7 +206,7 @@ int main(int argc, char **argv)
     eval_m = dtomalb_model_load(eval_model, err, sizeof err);
     if (!eval_m) {
       fprintf(stderr, "mecsim-train-dtomalb: %s\n", err);
-      return 1;
+      return 2; /* bad input, as mecsim itself */
     }
     /* the scenario the model was trained in, scored with the default (or
      * given) reward weights: a DTOMA model records w2 = 0 */
