@@ -14,6 +14,7 @@
 #include "model/scenario.h"
 #include "policies/policy.h"
 
+#include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/version.h>
 #include <stdio.h>
@@ -308,6 +309,19 @@ int main(int argc, char **argv)
 
   if (!w->failed)
     account_for_tasks(w);
+  if (sg_actor_count() > 0) {
+    /* --until cut the run: end the actors still alive (tasks in flight, the
+     * arrivals, the sampler) now, so that they free what they hold while the
+     * world exists, rather than at exit. */
+    double cut = simgrid_get_clock();
+    sg_actor_kill_all();
+    simgrid_run();
+    if (simgrid_get_clock() > cut + 1e-9 && !w->failed) {
+      w->failed = 1;
+      w->fail_time = simgrid_get_clock();
+      snprintf(w->error, sizeof w->error, "the simulation went on after --until (a bug: please report it)");
+    }
+  }
   if (w->failed) {
     fprintf(stderr, "mecsim: simulation failed at simulated time %.6f s: %s%s\n", w->fail_time, w->error,
             w->trace ? "; no trace was written" : "");
@@ -328,9 +342,13 @@ int main(int argc, char **argv)
   }
   if (rc == 0) {
     double n = (double)w->tasks_done;
-    printf("mecsim: %llu tasks in %.6g s simulated | mean delay %.6g s | mean MD energy %.6g J | deadline misses "
+    char unfinished[96] = "";
+    if (w->tasks_unfinished)
+      snprintf(unfinished, sizeof unfinished, " (%llu more still in flight at --until)",
+               (unsigned long long)w->tasks_unfinished);
+    printf("mecsim: %llu tasks%s in %.6g s simulated | mean delay %.6g s | mean MD energy %.6g J | deadline misses "
            "%llu | policy %s, %llu decisions\n",
-           (unsigned long long)w->tasks_done, w->last_done, n > 0 ? w->sum_delay / n : 0.0,
+           (unsigned long long)w->tasks_done, unfinished, w->last_done, n > 0 ? w->sum_delay / n : 0.0,
            n > 0 ? w->sum_energy / n : 0.0, (unsigned long long)w->tasks_missed, w->policy->name,
            (unsigned long long)w->decisions);
     if (w->sc.trace[0])

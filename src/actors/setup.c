@@ -715,7 +715,9 @@ void mec_world_free(mec_world_t *w)
     if (w->md[i].workload)
       gsl_rng_free(w->md[i].workload);
     free(w->md[i].neighbours);
-    if (w->md[i].radio_free)
+    /* --until can stop the run with tasks waiting on a radio: SimGrid aborts
+     * on destroying a semaphore in use, and frees it with its actors at exit */
+    if (w->md[i].radio_free && w->tasks_in_flight == 0)
       sg_sem_destroy(w->md[i].radio_free);
   }
   for (int s = 0; w->srv && s < w->n_servers; s++) {
@@ -729,4 +731,6 @@ void mec_world_free(mec_world_t *w)
   free(w->batch);
   free(w->arrivals);
   free(w);
+  if (mec_world == w)
+    mec_world = NULL; /* task actors cut by --until exit after this (free_ctx) */
 }

@@ -39,6 +39,10 @@ static void free_ctx(int killed, void *data)
 {
   (void)killed;
   mec_task_ctx_t *ctx = data;
+  if (!mec_world) { /* cut by --until: SimGrid ends the actor at exit, after main freed the world */
+    free(ctx);
+    return;
+  }
   mec_world->tasks_in_flight--;
   sg_sem_destroy(ctx->wake);
   free(ctx);

@@ -14,57 +14,7 @@ plat=$src/platforms/small_cell.xml
 dep=$src/deployments/small_cell.xml
 pass=0 fail=0
 
-# case NAME WANT_RC LINES PATTERN... -- MECSIM-ARGS...
-#   WANT_RC: 2, 1 or "nonzero"; LINES: "one" (exactly one stderr line) or "any".
-#   Every PATTERN (fixed string) must appear on stderr. The run gets --trace DIR/t.h5 first, so
-#   a case can give its own --trace (the last one wins).
-case_() {
-  local name=$1 want_rc=$2 lines=$3
-  shift 3
-  local pats=()
-  while [ "$1" != "--" ]; do
-    pats+=("$1")
-    shift
-  done
-  shift
-  local d=$tmp/$name
-  mkdir -p "$d"
-  # the subshell's own stderr (bash's "Aborted" notice) is not the program's
-  (cd "$d" && "$bin" --trace "$d/t.h5" "$@" > "$d/stdout" 2> "$d/stderr.raw") 2> /dev/null
-  local rc=$?
-  # ASan's harmless warning about SimGrid's stack switching is not mecsim's output
-  grep -v -e __asan_handle_no_return -e 'False positive error reports may follow' -e 'sanitizers/issues/189' \
-    "$d/stderr.raw" > "$d/stderr"
-  local problems=""
-  if [ "$want_rc" = nonzero ]; then
-    [ $rc -ne 0 ] || problems+="exit 0 (want non-zero); "
-  else
-    [ $rc -eq "$want_rc" ] || problems+="exit $rc (want $want_rc); "
-  fi
-  local p
-  for p in "${pats[@]}"; do
-    grep -qF -- "$p" "$d/stderr" || problems+="message lacks '$p'; "
-  done
-  local n
-  n=$(grep -c . "$d/stderr")
-  if [ "$lines" = one ]; then
-    [ "$n" -eq 1 ] || problems+="$n lines on stderr (want one message); "
-  else
-    [ "$n" -ge 1 ] || problems+="no message on stderr; "
-  fi
-  [ -s "$d/stdout" ] && problems+="output on stdout; "
-  local left
-  left=$(cd "$d" && ls -a | grep '^t\.h5' | tr '\n' ' ')
-  [ -z "$left" ] || problems+="left a trace: $left; "
-  if [ -z "$problems" ]; then
-    pass=$((pass + 1))
-    echo "PASS $name (exit $rc): $(head -c 300 "$d/stderr" | head -1)"
-  else
-    fail=$((fail + 1))
-    echo "FAIL $name: $problems"
-    sed 's/^/    stderr: /' "$d/stderr" | head -5
-  fi
-}
+source "$(dirname "$0")/lib_cases.sh"
 
 in=$tmp/inputs
 mkdir -p "$in"
@@ -130,16 +80,16 @@ case_ trace_under_a_file 2 one "cannot create trace '$in/a_file/t.h5" "Not a dir
 case_ missing_platform_file 2 one "mecsim: cannot read platform file '$in/none.xml'" -- "$in/none.xml" "$dep"
 case_ missing_deployment_file 2 one "mecsim: cannot read deployment file '$in/none.xml'" -- "$plat" "$in/none.xml"
 case_ no_arguments 2 any "Usage: mecsim PLATFORM.xml DEPLOYMENT.xml" --
-# A run that fails after the trace was opened (a gain so low that the rate is 0 bit/s): exit 1,
-# the cause on stderr, and no trace: the temporary file is removed.
-case_ run_failure_leaves_no_trace 1 any "mecsim: simulation failed: MD 0 has no uplink (rate 0 bit/s)" -- \
-  "$plat" "$dep" --policy offload-nearest --path_gain_db=-1000
+# A run that fails after the trace was opened (more tasks in flight than max_in_flight allows): exit
+# 1, the cause and the simulated time on stderr, and no trace: the temporary file is removed.
+case_ run_failure_leaves_no_trace 1 one "mecsim: simulation failed at simulated time" "max_in_flight" \
+  "no trace was written" -- "$plat" "$dep" --max_in_flight 2
 
 # The same failure with a trace of that name from an earlier run: the old file is kept as it was
 # (a trace replaces the final name only when a run succeeds).
 mkdir -p "$tmp/keep"
 echo "an earlier trace" > "$tmp/keep/t.h5"
-"$bin" "$plat" "$dep" --policy offload-nearest --path_gain_db=-1000 --trace "$tmp/keep/t.h5" > /dev/null 2>&1
+"$bin" "$plat" "$dep" --max_in_flight 2 --trace "$tmp/keep/t.h5" > /dev/null 2>&1
 rc=$?
 if [ $rc -eq 1 ] && [ "$(cat "$tmp/keep/t.h5")" = "an earlier trace" ] && [ "$(ls -a "$tmp/keep" | grep -c '^t\.h5')" -eq 1 ]; then
   pass=$((pass + 1))
