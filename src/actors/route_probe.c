@@ -40,6 +40,7 @@ int mec_probe_routes(const sg_host_t *src, const sg_host_t *dst, size_t n, size_
       xbt_dynar_reset(links);
       sg_host_get_route(src[i], dst[i], links);
     }
+    xbt_dynar_free(&links);
     uint64_t end = UINT64_MAX;
     _exit(write(fds[1], &end, sizeof end) == (ssize_t)sizeof end ? 0 : 3);
   }
