@@ -81,8 +81,12 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
                sg_host_get_name(st->host), role, st->cores, MAX_CORES);
       return -1;
     }
-    char why[128];
-    snprintf(why, sizeof why, "forward=%s sends server %d's tasks this way", sc->forward, s + 1);
+    char why[256];
+    if (strcmp(sc->forward, "via-first") == 0 && s > 0)
+      snprintf(why, sizeof why, "forward=via-first sends server %d's tasks through server 1; --forward direct "
+               "uses the platform's route from the BS instead", s + 1);
+    else
+      snprintf(why, sizeof why, "forward=%s sends server %d's tasks this way", sc->forward, s + 1);
     for (int h = 0; h + 1 < st->path_len; h++) {
       if (check_route(st->path[h], st->path[h + 1], why, platform, err, errlen) != 0)
         return -1;
