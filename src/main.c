@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xbt/log.h>
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
   /* SimGrid defaults first, so the user's --cfg wins. */
   sg_argv[sg_argc++] = argv[0];
   sg_argv[sg_argc++] = "--log=xbt_cfg.thres:warning";
+  sg_argv[sg_argc++] = "--log=surf_parse.thres:warning"; /* no "v4.0 file" notice beside an error */
   sg_argv[sg_argc++] = "--cfg=network/model:CM02";
   sg_argv[sg_argc++] = "--cfg=network/crosstraffic:0";
   sg_argv[sg_argc++] = "--cfg=network/TCP-gamma:0"; /* no TCP window cap on fiber hops */
@@ -227,9 +229,13 @@ int main(int argc, char **argv)
     usage(stderr);
     rc = 2;
   }
-  for (int i = 0; rc == 0 && i < 2; i++)
+  for (int i = 0; rc == 0 && i < 2; i++) {
+    struct stat st;
     if (access(positional[i], R_OK) != 0)
       rc = bad_input("cannot read %s file '%s'", i == 0 ? "platform" : "deployment", positional[i]);
+    else if (stat(positional[i], &st) != 0 || !S_ISREG(st.st_mode))
+      rc = bad_input("%s file '%s' is not a regular file", i == 0 ? "platform" : "deployment", positional[i]);
+  }
   if (rc)
     goto done;
 
