@@ -144,6 +144,7 @@ int main(int argc, char **argv)
   sg_argv[sg_argc++] = argv[0];
   sg_argv[sg_argc++] = "--log=xbt_cfg.thres:warning";
   sg_argv[sg_argc++] = "--log=surf_parse.thres:warning"; /* no "v4.0 file" notice beside an error */
+  sg_argv[sg_argc++] = "--log=ker_context.thres:warning"; /* no notice that our stack-size default is moot */
   sg_argv[sg_argc++] = "--cfg=network/model:CM02";
   sg_argv[sg_argc++] = "--cfg=network/crosstraffic:0";
   sg_argv[sg_argc++] = "--cfg=network/TCP-gamma:0"; /* no TCP window cap on fiber hops */

@@ -60,6 +60,15 @@ static int check_tag(const mec_xml_tag_t *tag, void *ud)
              c->path, tag->line, tag->name, fn, hint);
     return 1;
   }
+  static const char *const refused[] = {"start_time", "kill_time", "on_failure"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (mec_xml_attr(tag, refused[i])) {
+      snprintf(c->err, c->errlen,
+               "deployment %s line %d: actor '%s' on host '%s': attribute '%s' is not supported (mecsim starts and "
+               "ends its actors itself; use the knobs until and the arrivals for timing)",
+               c->path, tag->line, fn, host, refused[i]);
+      return 1;
+    }
   if (!sg_host_by_name(host)) {
     const char *near = closest_host(host);
     char hint[512] = "";

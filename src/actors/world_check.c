@@ -2,6 +2,7 @@
  * model/task_file.h: beyond them a SimGrid activity overflows or loses its
  * precision, and the run could not end cleanly. */
 #include "actors/world_check.h"
+#include "actors/wifi_shim.h"
 #include "model/dist.h"
 
 #include <math.h>
@@ -41,7 +42,8 @@ static int check_link(sg_link_t l, const char *what, const char *platform, char 
 
 /* The route a -> b must exist (SimGrid aborts mid-run on a transfer without
  * one) and its links must be usable. */
-static int check_route(sg_host_t a, sg_host_t b, const char *why, const char *platform, char *err, size_t errlen)
+static int check_route(sg_host_t a, sg_host_t b, int wired, const char *why, const char *platform, char *err,
+                       size_t errlen)
 {
   if (a == b)
     return 0;
@@ -60,6 +62,11 @@ static int check_route(sg_host_t a, sg_host_t b, const char *why, const char *pl
   xbt_dynar_foreach (links, i, l) {
     if (rc == 0 && check_link(l, what, platform, err, errlen) != 0)
       rc = -1;
+    if (rc == 0 && wired && mec_link_is_wifi(l)) {
+      snprintf(err, errlen, "platform %s: link '%s' %s is a Wi-Fi link: the fiber between the BS and the servers must "
+               "be wired links", platform, sg_link_get_name(l), what);
+      rc = -1;
+    }
   }
   xbt_dynar_free(&links);
   return rc;
@@ -88,7 +95,7 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
     else
       snprintf(why, sizeof why, "forward=%s sends server %d's tasks this way", sc->forward, s + 1);
     for (int h = 0; h + 1 < st->path_len; h++) {
-      if (check_route(st->path[h], st->path[h + 1], why, platform, err, errlen) != 0)
+      if (check_route(st->path[h], st->path[h + 1], 1, why, platform, err, errlen) != 0)
         return -1;
     }
   }
@@ -118,7 +125,7 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
     }
     if (m->wifi_levels == 0 && check_link(m->radio, "radio link", platform, err, errlen) != 0)
       return -1;
-    if (m->wifi_levels > 0 && check_route(m->host, w->bs, "the device's Wi-Fi uplink", platform, err, errlen) != 0)
+    if (m->wifi_levels > 0 && check_route(m->host, w->bs, 0, "the device's Wi-Fi uplink", platform, err, errlen) != 0)
       return -1;
     double up = in->up_rate_bps, down = in->down_rate_bps;
     double t_up = max_bits / up, t_down = max_out / down, t_exec = max_cycles / in->cpu_hz;
