@@ -135,6 +135,7 @@ int main(int argc, char **argv)
   char **sg_argv = calloc((size_t)argc + 8, sizeof *sg_argv);
   int sg_argc = 0;
   int rc = 0;
+  int sg_started = 0; /* simgrid_init succeeded */
   char *command_line = join_args(argc, argv);
   if (!overrides || !sg_argv || !command_line) {
     fprintf(stderr, "mecsim: out of memory\n");
@@ -240,26 +241,27 @@ int main(int argc, char **argv)
   if (rc)
     goto done;
 
-  /* SimGrid reports some input errors by aborting: while it parses options
-   * and loads files, stderr is captured and an abort becomes our one line. */
+  /* SimGrid reports some input errors by aborting: from its option parsing
+   * to the end of setup, stderr is captured, an abort becomes our one line,
+   * and what SimGrid printed is shown only if the run starts. */
   char load_err[2048];
   mec_guard_install();
   mec_guard_capture_begin("command line: SimGrid option");
   int init_rc = mec_simgrid_init(&sg_argc, sg_argv, load_err, sizeof load_err);
-  mec_guard_capture_end();
   if (init_rc != 0) {
+    mec_guard_capture_end(0);
     fprintf(stderr, "mecsim: command line: SimGrid option: %s\n", first_line(load_err));
     rc = 2;
     goto done;
   }
+  sg_started = 1;
   mec_guard_engine_ready();
   mec_guard_install(); /* after simgrid_init: replaces SimGrid's SIGINT handler */
   char what[4200];
   snprintf(what, sizeof what, "platform %s", positional[0]);
   mec_guard_capture_begin(what);
-  int load_rc = mec_load_platform(positional[0], load_err, sizeof load_err);
-  mec_guard_capture_end();
-  if (load_rc != 0) {
+  if (mec_load_platform(positional[0], load_err, sizeof load_err) != 0) {
+    mec_guard_capture_end(0);
     fprintf(stderr, "mecsim: platform %s: %s\n", positional[0], first_line(load_err));
     rc = 2;
     goto done;
@@ -269,23 +271,25 @@ int main(int argc, char **argv)
   simgrid_register_function("base_station", mec_base_station);
   /* Hosts and functions of the deployment are checked first: SimGrid aborts on them. */
   if (mec_check_deployment(positional[1], load_err, sizeof load_err) != 0) {
+    mec_guard_capture_end(0);
     fprintf(stderr, "mecsim: %s\n", load_err);
     rc = 2;
     goto done;
   }
   snprintf(what, sizeof what, "deployment %s", positional[1]);
   mec_guard_capture_begin(what);
-  load_rc = mec_load_deployment(positional[1], load_err, sizeof load_err);
-  mec_guard_capture_end();
-  if (load_rc != 0) {
+  if (mec_load_deployment(positional[1], load_err, sizeof load_err) != 0) {
+    mec_guard_capture_end(0);
     fprintf(stderr, "mecsim: deployment %s: %s\n", positional[1], first_line(load_err));
-    xbt_log_control_set("ker_engine.thres:error"); /* no "exit when leaving" warning after our message */
     rc = 2;
     goto done;
   }
+  snprintf(what, sizeof what, "platform %s", positional[0]); /* setup asks SimGrid about the platform */
+  mec_guard_capture_begin(what);
 
   mec_world_t *w = calloc(1, sizeof *w);
   if (!w) {
+    mec_guard_capture_end(1);
     fprintf(stderr, "mecsim: out of memory\n");
     rc = 1;
     goto done;
@@ -293,7 +297,9 @@ int main(int argc, char **argv)
   mec_world = w;
   mec_setup_input_t in = {positional[0], positional[1], (const char *const *)overrides, n_overrides, command_line};
   char err[2048];
-  if (mec_setup(w, &in, err, sizeof err) != 0) {
+  int setup_rc = mec_setup(w, &in, err, sizeof err);
+  mec_guard_capture_end(setup_rc == 0);
+  if (setup_rc != 0) {
     fprintf(stderr, "mecsim: %s\n", err);
     if (w->trace)
       trace_close(w->trace, 0);
@@ -364,6 +370,10 @@ int main(int argc, char **argv)
   }
   mec_world_free(w);
 done:
+  /* After an input error, SimGrid's exit-time chatter (never-started actors
+   * skipping their cleanups, plugins' reports) would follow our one line. */
+  if (rc == 2 && sg_started)
+    xbt_log_control_set("root.thres:critical");
   for (int i = 0; i < n_overrides; i++)
     free(overrides[i]);
   free(command_line);

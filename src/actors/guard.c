@@ -200,6 +200,8 @@ void mec_guard_engine_ready(void)
 int mec_guard_capture_begin(const char *what)
 {
   snprintf(capture_what, sizeof capture_what, "%s", what);
+  if (capture_fd >= 0)
+    return 0; /* already capturing: a new label for what follows */
   fflush(stderr);
   int fd = memfd_create("mecsim-stderr", MFD_CLOEXEC);
   int saved = fd >= 0 ? dup(STDERR_FILENO) : -1;
@@ -215,7 +217,7 @@ int mec_guard_capture_begin(const char *what)
   return 0;
 }
 
-void mec_guard_capture_end(void)
+void mec_guard_capture_end(int replay)
 {
   if (capture_fd < 0)
     return;
@@ -223,7 +225,7 @@ void mec_guard_capture_end(void)
   dup2(saved_stderr, STDERR_FILENO);
   char buf[4096];
   ssize_t n;
-  if (lseek(capture_fd, 0, SEEK_SET) == 0)
+  if (replay && lseek(capture_fd, 0, SEEK_SET) == 0)
     while ((n = read(capture_fd, buf, sizeof buf)) > 0)
       if (write(STDERR_FILENO, buf, (size_t)n) < 0)
         break;

@@ -25,9 +25,11 @@ void mec_guard_set_temp(const char *path);
 void mec_guard_engine_ready(void);
 
 /* Between begin and end, stderr goes to a buffer; a SimGrid abort in between
- * becomes "mecsim: WHAT: <SimGrid's message>" and exit 2. end() copies what
- * was captured (warnings) to the real stderr. Returns 0, or -1 if stderr
+ * becomes "mecsim: WHAT: <SimGrid's message>" and exit 2. Calling begin again
+ * while capturing only changes WHAT. end(1) copies what was captured
+ * (warnings) to the real stderr: for a run that starts; end(0) drops it, so
+ * that an input error is the only line. begin returns 0, or -1 if stderr
  * could not be captured (then errors show up as SimGrid prints them). */
 int mec_guard_capture_begin(const char *what);
-void mec_guard_capture_end(void);
+void mec_guard_capture_end(int replay);
 #endif
