@@ -344,6 +344,8 @@ int main(int argc, char **argv)
     trace_set_attr_double(w->trace, "end_time_s", w->last_done);
     trace_set_attr_int(w->trace, "tasks_done", (int64_t)w->tasks_done);
     trace_set_attr_int(w->trace, "tasks_unfinished_at_until", (int64_t)w->tasks_unfinished);
+    if (w->sampling_stopped_at > 0)
+      trace_set_attr_double(w->trace, "servers_sampling_stopped_at_s", w->sampling_stopped_at);
     char terr[1024];
     if (trace_close_msg(w->trace, rc == 0, terr, sizeof terr) != 0) {
       fprintf(stderr, "mecsim: %s (run ended at simulated time %.6f s; no trace was written)\n", terr,

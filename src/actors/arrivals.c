@@ -14,9 +14,11 @@
 #include <gsl/gsl_randist.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
+#include <simgrid/semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xbt/config.h>
 #include <xbt/log.h>
 
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_arrivals, mecsim, "task arrivals");
@@ -27,6 +29,57 @@ typedef struct pending {
   int md;
   int k; /* tasks of this device drawn so far */
 } pending_t;
+
+/* The automatic in-flight limit (knob max_in_flight = 0; docs/model.md,
+ * Overload). Every task in flight is a SimGrid actor whose stack is cleared
+ * and stays resident: measured 68 KiB per task in flight with 64 KiB stacks
+ * and 20 KiB with 16 KiB stacks, i.e. the stack plus about 4 KiB. The limit is
+ * max(IN_FLIGHT_FLOOR, IN_FLIGHT_PER_MD * devices), capped so that the tasks in
+ * flight take at most IN_FLIGHT_BUDGET bytes: 154,202 tasks (10 GiB) with the
+ * default 64 KiB stacks. It depends only on the inputs and the configured stack
+ * size, never on the machine, so a run stops or not the same way everywhere. */
+#define IN_FLIGHT_FLOOR 10000
+#define IN_FLIGHT_PER_MD 4
+#define IN_FLIGHT_BUDGET (10.0 * 1024 * 1024 * 1024)
+#define TASK_OVERHEAD_KIB 4
+
+static double task_kib(void)
+{
+  int stack_kib = sg_cfg_get_int("contexts/stack-size");
+  return (stack_kib > 0 ? stack_kib : 8192) + TASK_OVERHEAD_KIB; /* 0: SimGrid's default, 8 MiB */
+}
+
+static uint64_t automatic_limit(int n_md)
+{
+  double by_devices = (double)IN_FLIGHT_PER_MD * n_md;
+  double limit = by_devices > IN_FLIGHT_FLOOR ? by_devices : IN_FLIGHT_FLOOR;
+  double cap = IN_FLIGHT_BUDGET / (task_kib() * 1024);
+  if (limit > cap)
+    limit = cap;
+  return limit >= 1 ? (uint64_t)limit : 1;
+}
+
+static void wake_sampler(mec_world_t *w)
+{
+  if (w->sampler_idle && w->sampler_wake) {
+    w->sampler_idle = 0;
+    sg_sem_release(w->sampler_wake);
+  }
+}
+
+static void overload_fail(double t, uint64_t arriving)
+{
+  mec_world_t *w = mec_world;
+  mec_world_fail("overloaded cell: at t = %.9g s simulated, %llu tasks are in flight and the %llu arriving now would "
+                 "take them above the limit max_in_flight = %llu (%s). Tasks arrive faster than the cell "
+                 "finishes them (offered load above capacity: servers, radios or device CPUs), and every task in "
+                 "flight holds a SimGrid actor of about %.0f KiB. Lower the load (rate, slot, task_cycles, "
+                 "task_bits, devices), add capacity, stop earlier with 'until', or raise the knob max_in_flight "
+                 "(docs/model.md, Overload)",
+                 t, (unsigned long long)w->tasks_in_flight, (unsigned long long)arriving,
+                 (unsigned long long)w->in_flight_limit,
+                 w->sc.max_in_flight > 0 ? "set by the knob" : "automatic", task_kib());
+}
 
 static void start_task(const pending_t *p)
 {
@@ -46,9 +99,11 @@ static void start_task(const pending_t *p)
   ctx->task.output_bits = p->out;
   ctx->task.deadline = p->deadline;
   w->tasks_in_flight++; /* until the task's actor exits (task_flow.c) */
+  mec_world_track(ctx);
   sg_actor_t a = sg_actor_init("task", m->host);
   sg_actor_set_data(a, ctx);
   sg_actor_start_(a, mec_task_flow, 0, NULL);
+  wake_sampler(w);
 }
 
 /* Draws task k of device p->md (arriving after `prev`); 0 when it has no more. */
@@ -77,6 +132,20 @@ static int draw(pending_t *p, double prev)
     p->deadline = mec_dist_sample(&sc->deadline, m->workload);
   }
   return !(sc->until > 0 && p->t >= sc->until);
+}
+
+/* Tasks of the heap h[0..n) arriving at or before time t, counted up to
+ * `enough`: they form a subtree at the root (no entry arrives before its
+ * parent), so the cost is O(count), and they are about to start anyway; the
+ * recursion is as deep as the heap. */
+static uint64_t count_until(const pending_t *h, size_t n, size_t i, double t, uint64_t enough)
+{
+  if (i >= n || h[i].t > t || enough == 0)
+    return 0;
+  uint64_t c = 1;
+  c += count_until(h, n, 2 * i + 1, t, enough - c);
+  c += count_until(h, n, 2 * i + 2, t, enough - c);
+  return c;
 }
 
 /* Earlier arrival first; ties by device index, so the order is deterministic. */
@@ -114,6 +183,7 @@ void mec_arrivals(int argc, char **argv)
     mec_world_fail("out of memory for the arrivals of %d devices", w->n_md);
     return;
   }
+  w->in_flight_limit = w->sc.max_in_flight > 0 ? (uint64_t)w->sc.max_in_flight : automatic_limit(w->n_md);
   size_t n = 0;
   for (int i = 0; i < w->n_md; i++) {
     pending_t p = {0, 0, 0, 0, 0, i, 0};
@@ -122,12 +192,29 @@ void mec_arrivals(int argc, char **argv)
   }
   for (size_t i = n / 2; i-- > 0;)
     sift_down(h, n, i);
+  uint64_t instant_left = 0; /* tasks counted at this instant, not started yet */
   while (n > 0 && !w->failed) {
     pending_t p = h[0];
     /* Arrival times are exogenous (the workload), so sleeping until them is
      * not a modelled delay: every delay after the arrival is simulated. */
-    if (p.t - simgrid_get_clock() > 1e-9) /* below SimGrid's time accuracy: already there */
+    if (p.t - simgrid_get_clock() > 1e-9) { /* below SimGrid's time accuracy: already there */
       sg_actor_sleep_until(p.t);
+      instant_left = 0;
+    }
+    /* The in-flight limit is checked once per instant, for all the tasks
+     * arriving then, before any of them starts: every task actor started
+     * earlier has run (the clock moved), so the failure's kill finds each one
+     * past its set-up. Again if an instant has more tasks than counted (a
+     * device's next task replayed at the same time). */
+    if (instant_left == 0) {
+      uint64_t room = w->in_flight_limit > w->tasks_in_flight ? w->in_flight_limit - w->tasks_in_flight : 0;
+      instant_left = count_until(h, n, 0, simgrid_get_clock() + 1e-9, UINT64_MAX);
+      if (instant_left > room) {
+        overload_fail(simgrid_get_clock(), instant_left);
+        break;
+      }
+    }
+    instant_left--;
     start_task(&p);
     p.k++;
     if (draw(&p, p.t))
@@ -137,4 +224,6 @@ void mec_arrivals(int argc, char **argv)
     sift_down(h, n, 0);
   }
   w->arrivals_done = 1;
+  if (!w->failed)
+    wake_sampler(w); /* waiting for an arrival that will not come: it ends */
 }

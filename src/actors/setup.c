@@ -715,9 +715,8 @@ void mec_world_free(mec_world_t *w)
     if (w->md[i].workload)
       gsl_rng_free(w->md[i].workload);
     free(w->md[i].neighbours);
-    /* --until can stop the run with tasks waiting on a radio: SimGrid aborts
-     * on destroying a semaphore in use, and frees it with its actors at exit */
-    if (w->md[i].radio_free && w->tasks_in_flight == 0)
+    /* No actor is left once the run is over (main ends the ones --until cut) */
+    if (w->md[i].radio_free)
       sg_sem_destroy(w->md[i].radio_free);
   }
   for (int s = 0; w->srv && s < w->n_servers; s++) {
@@ -730,6 +729,14 @@ void mec_world_free(mec_world_t *w)
   free(w->replay);
   free(w->batch);
   free(w->arrivals);
+  /* tasks whose actor was killed (a failure) before it first ran: their
+   * on-exit callback was never registered */
+  for (mec_task_ctx_t *t = w->live, *next; t; t = next) {
+    next = t->live_next;
+    if (t->wake)
+      sg_sem_destroy(t->wake);
+    free(t);
+  }
   free(w);
   if (mec_world == w)
     mec_world = NULL; /* task actors cut by --until exit after this (free_ctx) */

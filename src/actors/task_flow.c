@@ -44,6 +44,7 @@ static void free_ctx(int killed, void *data)
     return;
   }
   mec_world->tasks_in_flight--;
+  mec_world_untrack(ctx);
   sg_sem_destroy(ctx->wake);
   free(ctx);
 }
@@ -78,6 +79,10 @@ static void obtain_decision(mec_task_ctx_t *ctx)
     mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
   if (w->per_slot) { /* the BS controller decides the slot's batch and wakes us */
     mec_fifo_push(&w->requests, ctx);
+    if (w->controller_idle) {
+      w->controller_idle = 0;
+      sg_sem_release(w->controller_wake);
+    }
     sg_sem_acquire(ctx->wake);
   } else {
     /* The BS CPU decides one request at a time, FCFS: the request is

@@ -32,6 +32,28 @@ void mec_fifo_push(mec_task_fifo_t *q, mec_task_ctx_t *t)
   q->length++;
 }
 
+void mec_world_track(mec_task_ctx_t *t)
+{
+  mec_world_t *w = mec_world;
+  t->live_prev = NULL;
+  t->live_next = w->live;
+  if (w->live)
+    w->live->live_prev = t;
+  w->live = t;
+}
+
+void mec_world_untrack(mec_task_ctx_t *t)
+{
+  mec_world_t *w = mec_world;
+  if (t->live_prev)
+    t->live_prev->live_next = t->live_next;
+  else
+    w->live = t->live_next;
+  if (t->live_next)
+    t->live_next->live_prev = t->live_prev;
+  t->live_prev = t->live_next = NULL;
+}
+
 mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q)
 {
   mec_task_ctx_t *t = q->head;

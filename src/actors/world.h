@@ -30,6 +30,8 @@ struct mec_task_ctx {
   double upload_bits;    /* bits sent over the radio (whole input, or the partition's output) */
   sg_sem_t wake;         /* released when the decision is made / the server is done */
   mec_task_ctx_t *next;  /* link in a FIFO (controller requests, server queue) */
+  mec_task_ctx_t *live_prev, *live_next; /* every task in flight (world.live): freed by the world if its
+                                            actor was killed before it ran */
 };
 
 /* A FIFO of tasks in true arrival order (SimGrid mailboxes do not keep it). */
@@ -39,6 +41,11 @@ typedef struct mec_task_fifo {
 } mec_task_fifo_t;
 
 void mec_fifo_push(mec_task_fifo_t *q, mec_task_ctx_t *t);
+
+/* The list of tasks in flight: a task is tracked from its arrival until its
+ * actor's exit; mec_world_free frees those whose actor never ran. */
+void mec_world_track(mec_task_ctx_t *t);
+void mec_world_untrack(mec_task_ctx_t *t);
 mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q);
 
 typedef struct mec_md_state {
@@ -88,6 +95,9 @@ typedef struct mec_world {
   /* controller at the BS */
   mec_task_fifo_t requests;  /* waiting for the controller */
   int controller_busy;       /* per-task: a request is being decided */
+  sg_sem_t controller_wake;  /* per-slot: released by the first request after an idle spell */
+  int controller_idle;       /* per-slot: the controller waits on controller_wake */
+  mec_task_ctx_t *live;      /* every task in flight, newest first */
   mec_task_ctx_t **batch;   /* per-slot batch buffer */
   void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
   size_t batch_cap;
@@ -99,6 +109,12 @@ typedef struct mec_world {
   uint64_t tasks_in_flight; /* task-flow actors alive */
   double last_done;         /* completion time of the last task */
   int arrivals_done;        /* the arrivals actor has started every task */
+  uint64_t in_flight_limit; /* tasks in flight above which the run stops (knob max_in_flight, or automatic; arrivals.c) */
+  /* the /servers sampler (base_station.c) sleeps here, not on its grid, while no task is in flight */
+  sg_sem_t sampler_wake;    /* released by the arrivals actor (next task, or no more tasks); NULL: no sampler */
+  int sampler_idle;         /* the sampler waits on sampler_wake */
+  uint64_t samples_taken;    /* /servers sampling instants written */
+  double sampling_stopped_at; /* > 0: max_samples reached at this time */
   double sum_delay, sum_energy;
   /* knobs decoded once (hot path) */
   int decide_on_md, per_slot, rayleigh;

@@ -20,6 +20,7 @@ static const mec_knob_t knobs[] = {
     KD(until, "0", "s", "stop the simulation at this simulated time (0 = when every task is done)"),
     KS(trace, "mecsim-trace.h5", NULL, "HDF5 trace file (empty = no trace)"),
     KD(sample, "0.1", "s", "period of the /servers samples (0 = none)"),
+    KI(max_samples, "1000000", "", "/servers sampling instants after which sampling stops with a warning (bounds the trace of a long run; 0 = no limit)"),
     KI(quiet, "0", "", "1 = no progress line"),
     KS(arrivals, "slotted", "slotted|poisson|file", "task arrivals: one per MD per slot, Poisson, or replayed from task_file"),
     KD(slot, "1", "s", "slot length T (slotted arrivals and per-slot decisions)"),
@@ -246,6 +247,7 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"tasks_per_md", sc->tasks_per_md, 0, 1e9},
       {"share_users", sc->share_users, 0, 1e9},
       {"max_in_flight", sc->max_in_flight, 0, 2147483647.0},
+      {"max_samples", sc->max_samples, 0, 2147483647.0},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
     if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi)) {

@@ -21,6 +21,7 @@ typedef struct mec_scenario {
   double until;           /* s, 0 = run until every task is done */
   char trace[MEC_STR];    /* trace file, "" = none */
   double sample;          /* s, period of /servers samples, 0 = none */
+  int max_samples;        /* sampling instants before sampling stops, 0 = no limit */
   int quiet;
   /* workload */
   char arrivals[32];      /* slotted | poisson | file */
