@@ -25,8 +25,18 @@ The deployment has one base_station actor whose <prop>s are scenario knobs, the 
 actors, and the MDs: by default the base_station's md_hosts property "md-" makes md-0 .. md-(N-1)
 devices without one actor each (what lets 10^5 devices fit in memory); --md-actors writes one
 mobile_device actor per MD instead.
+
+The workload is dimensioned so that the cell is not overloaded at any N: arrivals are Poisson by
+default (slotted when --slot is given), and without --rate (or --slot) each device's task rate is
+chosen so that the busiest resource runs at --load (default 50 %): the servers (with the policy's
+split), each device's radio at the cell edge (its share W/N of the band, or W/share_users), its CPU
+(tasks the policy keeps local) and the fiber.
+The estimate uses mecsim's knob defaults and any --set that changes them; it is printed, and written
+into the deployment's header, also when --slot or --rate are given (with a warning if a resource is
+at or above 100 %: mecsim would then stop at its in-flight limit, docs/model.md, Overload).
 """
 import argparse
+import math
 import random
 import sys
 from xml.sax.saxutils import quoteattr
@@ -121,9 +131,19 @@ def parse_args(argv):
     g.add_argument("--mu-latency", type=non_negative_float, default=0.0, help="fiber server 1 - server m latency, s")
     g = p.add_argument_group("workload and policy (scenario knobs written into the deployment)")
     g.add_argument("--tasks", type=positive_int, default=10, help="tasks per MD (knob tasks_per_md)")
-    g.add_argument("--arrivals", choices=["slotted", "poisson"], default="slotted", help="knob arrivals")
-    g.add_argument("--slot", type=positive_float, default=1.0, help="slot length T, s (knob slot)")
-    g.add_argument("--rate", type=positive_float, default=1.0, help="Poisson arrivals per MD per s (knob rate)")
+    g.add_argument("--arrivals", choices=["slotted", "poisson"], default=None,
+                   help="knob arrivals. Not given (None): poisson, or slotted when --slot is given. Poisson "
+                   "keeps about N x load tasks in flight; slotted starts N tasks at once every slot (10^5 MDs: "
+                   "7.4 GB and 4 min of CPU per slot, platforms/README.md)")
+    g.add_argument("--slot", type=positive_float, default=None,
+                   help="slot length T, s (knob slot; slotted arrivals). Not given (None): automatic, the shortest slot "
+                   "(2 significant digits) that keeps every resource at or below --load")
+    g.add_argument("--rate", type=positive_float, default=None,
+                   help="Poisson arrivals per MD per s (knob rate). Not given (None): automatic, the largest rate "
+                   "(2 significant digits) that keeps every resource at or below --load")
+    g.add_argument("--load", type=positive_float, default=0.5,
+                   help="target utilisation of the busiest resource (servers, each device's radio at the cell "
+                   "edge, its CPU, the fiber) for the automatic --slot or --rate")
     g.add_argument("--policy", default="random", help="offloading policy (mecsim --list-policies)")
     g.add_argument("--policy-args", default="", help="policy arguments \"key=value,...\" (knob policy_args)")
     g.add_argument("--seed", type=int, default=1,
@@ -145,6 +165,17 @@ def parse_args(argv):
     clash = names & {"policy", "policy_args", "seed", "tasks_per_md", "arrivals", "slot", "rate"}
     if clash:
         p.error("--set %s: use the dedicated option instead" % ", ".join(sorted(clash)))
+    if a.arrivals is None:
+        a.arrivals = "slotted" if a.slot is not None else "poisson"
+    a.ignored = None
+    if a.arrivals == "slotted" and a.rate is not None:
+        a.ignored, a.rate = "--rate (for --arrivals poisson; slotted arrivals take --slot)", None
+    if a.arrivals == "poisson" and a.slot is not None:
+        a.ignored, a.slot = "--slot (for --arrivals slotted; Poisson arrivals take --rate)", None
+    try:
+        a.est = estimate(a)
+    except ValueError as e:
+        p.error(str(e))
     prefix = "mec_N%d_M%d" % (a.n_md, a.n_servers)
     a.platform = a.platform or prefix + ".platform.xml"
     a.deployment = a.deployment or prefix + ".deployment.xml"
@@ -179,6 +210,135 @@ def bytes_per_s(bps):
 
 def flops(v):
     return "%.12gf" % v
+
+
+# mecsim's defaults of the knobs the load estimate needs (src/model/scenario.c, mecsim --list-knobs).
+KNOB_DEFAULTS = {
+    "bandwidth": "20e6", "share_users": "0", "noise_dbm_hz": "-174", "path_gain_db": "-40", "l0": "1",
+    "path_loss_exp": "4", "md_tx_power": "0.5", "bs_tx_power": "1", "cell_radius": "100", "ctrl_bits": "0",
+    "task_bits": "uniform:2.4e6:4e6", "task_cycles": "uniform:8e8:1.2e9", "result_bits": "const:8e3",
+    "forward": "via-first",
+}
+
+
+def dist_mean(name, text):
+    """Mean of a mecsim distribution string (src/model/dist.h): X, const:X, uniform:A:B, exp:M,
+    normal:MU:SIGMA (about MU), lognormal:MU:SIGMA."""
+    parts = text.split(":")
+    try:
+        v = [float(x) for x in parts[1:]] if len(parts) > 1 else [float(parts[0])]
+    except ValueError:
+        raise ValueError("--set %s=%s: not a distribution (X, const:X, uniform:A:B, exp:M, normal:MU:S, "
+                         "lognormal:MU:S)" % (name, text))
+    kind = parts[0] if len(parts) > 1 else "const"
+    n = {"const": 1, "uniform": 2, "exp": 1, "normal": 2, "lognormal": 2}.get(kind)
+    if n is None or len(v) != n:
+        raise ValueError("--set %s=%s: not a distribution (X, const:X, uniform:A:B, exp:M, normal:MU:S, "
+                         "lognormal:MU:S)" % (name, text))
+    if kind == "uniform":
+        return (v[0] + v[1]) / 2
+    if kind == "lognormal":
+        return math.exp(v[0] + v[1] ** 2 / 2)
+    return v[0]
+
+
+def shannon_bps(b, p, g, n0):
+    return b * math.log2(1 + p * g / (b * n0))
+
+
+def round_sig(x, up):
+    """x to 2 significant digits, rounded up or down."""
+    e = 10.0 ** (math.floor(math.log10(x)) - 1)
+    q = x / e
+    q = math.ceil(q - 1e-9) if up else math.floor(q + 1e-9)
+    return float("%.2g" % (q * e))
+
+
+def estimate(a):
+    """Per-device task rate and each resource's utilisation (the cell's load estimate).
+
+    Each resource's utilisation is linear in the per-device task rate lam: util = coef * lam. Returns a dict
+    with lam, the knob values written (slot or rate) and the resources as (name, coef, util)."""
+    knobs = dict(KNOB_DEFAULTS)
+    knobs.update(dict(a.set))
+
+    def num(k):
+        try:
+            return float(knobs[k])
+        except ValueError:
+            raise ValueError("--set %s=%s: not a number" % (k, knobs[k]))
+
+    n, m = a.n_md, a.n_servers
+    bits, cycles = dist_mean("task_bits", knobs["task_bits"]), dist_mean("task_cycles", knobs["task_cycles"])
+    result = dist_mean("result_bits", knobs["result_bits"])
+    ctrl = num("ctrl_bits")
+    servers = server_speed_list(a)
+    cap = [f * a.server_cores for f in servers]
+    md_min = min(speed for _, _, speed in speed_classes(a))
+    # How the policy splits the tasks: the share kept local and each server's share.
+    pol = a.policy
+    p_local = 0.0
+    if pol == "local":
+        p_local, split, how = 1.0, [0.0] * m, "all local"
+    elif pol in ("random", "round-robin"):
+        if pol == "random":
+            p_local = 1.0 / (m + 1)
+            for kv in a.policy_args.split(","):
+                if kv.strip().startswith("p_local="):
+                    try:
+                        p_local = float(kv.split("=", 1)[1])
+                    except ValueError:
+                        pass
+        split, how = [(1 - p_local) / m] * m, "uniform over the servers, %.3g local" % p_local
+    elif pol == "offload-nearest":
+        split, how = [1.0] + [0.0] * (m - 1), "all on server 1"
+    else:
+        split, how = [c / sum(cap) for c in cap], "balanced over the servers by speed, none local (estimate)"
+    # Radio: each device's share of the band at the cell edge (the worst placement).
+    share = int(num("share_users")) or n
+    b = num("bandwidth") / share
+    n0 = 10 ** ((num("noise_dbm_hz") - 30) / 10)
+    g = 10 ** (num("path_gain_db") / 10) * (num("l0") / max(num("cell_radius"), num("l0"))) ** num("path_loss_exp")
+    up, down = shannon_bps(b, num("md_tx_power"), g, n0), shannon_bps(b, num("bs_tx_power"), g, n0)
+    radio_s = (bits + ctrl) / up + (result + ctrl) / down
+    res = [("servers in total", n * (1 - p_local) * cycles / sum(cap))]
+    busiest = max(range(m), key=lambda s: split[s] / cap[s])
+    res.append(("busiest server (es-%d)" % (busiest + 1), n * split[busiest] * cycles / cap[busiest]))
+    res.append(("each device's radio at the cell edge", radio_s))
+    res.append(("slowest device CPU", p_local * cycles / md_min))
+    res.append(("fiber BS - server 1", n * (1 - p_local) * (bits + result) / a.fiber_bps))
+    if m > 1:
+        fwd = max(split[1:])
+        res.append(("busiest fiber server 1 - server m", n * fwd * (bits + result) / a.mu_bps))
+    worst = max(c for _, c in res)
+    lam_auto = a.load / worst
+    if a.arrivals == "slotted":
+        auto = a.slot is None
+        a.slot = round_sig(1 / lam_auto, up=True) if auto else a.slot
+        lam = 1 / a.slot
+    else:
+        auto = a.rate is None
+        a.rate = round_sig(lam_auto, up=False) if auto else a.rate
+        lam = a.rate
+    return {"lam": lam, "auto": auto, "how": how, "share": share, "up": up, "radio_s": radio_s,
+            "offered": n * lam * cycles, "capacity": sum(cap), "res": [(k, c, c * lam) for k, c in res]}
+
+
+def load_lines(a):
+    e = a.est
+    what = ("slot %.6g s" % a.slot) if a.arrivals == "slotted" else ("rate %.6g tasks/s per MD" % a.rate)
+    lines = ["workload: %s arrivals, %s (%s), %d tasks per MD" % (
+        a.arrivals, what, "automatic, --load %g" % a.load if e["auto"] else "given", a.tasks)]
+    lines.append("offered load %.4g cycles/s = %.1f %% of the servers' %.4g cycles/s; policy %s: %s" % (
+        e["offered"], 100 * e["offered"] / e["capacity"], e["capacity"], a.policy, e["how"]))
+    lines.append("radio: band W/%d, uplink %.4g bit/s at the cell edge, %.4g s of radio per task" % (
+        e["share"], e["up"], e["radio_s"]))
+    lines.append("utilisation: " + ", ".join("%s %.1f %%" % (k, 100 * u) for k, _, u in e["res"]))
+    return lines
+
+
+def overloaded(a):
+    return [(k, u) for k, _, u in a.est["res"] if u >= 1]
 
 
 def write_platform(a, out):
@@ -226,12 +386,16 @@ def write_deployment(a, out):
     w("<?xml version='1.0'?>\n")
     w('<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n')
     w("<!-- Written by platforms/generate.py for %s. base_station <prop>s are scenario knobs\n"
-      "     (mecsim's list-knobs option lists them); the command line overrides them. -->\n" % a.platform)
+      "     (mecsim's list-knobs option lists them); the command line overrides them.\n" % a.platform)
+    w("     Load estimate (generate.py, with mecsim's knob defaults and the set options):\n")
+    for line in load_lines(a):
+        w("     %s\n" % line.replace("--", "-"))  # no double hyphen in an XML comment
+    w("-->\n")
     w('<platform version="4.1">\n')
     w('  <actor host="bs" function="base_station">\n')
     knobs = [("policy", a.policy), ("policy_args", a.policy_args), ("seed", str(a.seed)),
              ("tasks_per_md", str(a.tasks)), ("arrivals", a.arrivals)]
-    knobs.append(("slot", "%.17g" % a.slot) if a.arrivals == "slotted" else ("rate", "%.17g" % a.rate))
+    knobs.append(("slot", repr(a.slot)) if a.arrivals == "slotted" else ("rate", repr(a.rate)))
     if not a.md_actors:
         knobs.append(("md_hosts", "md-"))
     knobs += list(a.set)
@@ -261,6 +425,15 @@ def main(argv):
             print("generate.py: cannot write %s: %s" % (path, e.strerror), file=sys.stderr)
             return 1
     print("generate.py: wrote %s and %s (%d MDs, %d servers)" % (a.platform, a.deployment, a.n_md, a.n_servers))
+    for line in load_lines(a):
+        print("generate.py: " + line)
+    if a.ignored:
+        print("generate.py: warning: ignored %s" % a.ignored, file=sys.stderr)
+    over = overloaded(a)
+    if over:
+        print("generate.py: warning: the cell is overloaded (%s): its backlog grows until mecsim stops at its "
+              "in-flight limit (docs/model.md, Overload)" % ", ".join("%s %.0f %%" % (k, 100 * u) for k, u in over),
+              file=sys.stderr)
     return 0
 
 

@@ -45,7 +45,8 @@ static void free_ctx(int killed, void *data)
   }
   mec_world->tasks_in_flight--;
   mec_world_untrack(ctx);
-  sg_sem_destroy(ctx->wake);
+  if (ctx->wake)
+    sg_sem_destroy(ctx->wake);
   free(ctx);
 }
 
@@ -62,8 +63,9 @@ static void init_record(mec_task_ctx_t *ctx)
   r->output_bits = t->output_bits;
   r->deadline = t->deadline;
   r->decide_start = r->decide_end = r->local_start = r->local_end = NAN;
-  r->up_start = r->up_end = r->fwd_start = r->fwd_end = r->queue_enter = NAN;
+  r->up_wait_start = r->up_start = r->up_end = r->fwd_start = r->fwd_end = r->queue_enter = NAN;
   r->exec_start = r->exec_end = r->down_start = r->down_end = r->done = NAN;
+  r->down_fiber_end = r->down_radio_start = NAN;
   r->up_rate_bps = NAN;
 }
 
@@ -112,8 +114,8 @@ void mec_task_flow(int argc, char **argv)
   (void)argv;
   mec_world_t *w = mec_world;
   mec_task_ctx_t *ctx = sg_actor_self_get_data();
+  ctx->wake = sg_sem_init(0); /* before on_exit: a kill at that call runs free_ctx at once */
   sg_actor_on_exit(free_ctx, ctx);
-  ctx->wake = sg_sem_init(0);
   int i = ctx->task.md;
   mec_md_state_t *m = &w->md[i];
   trace_task_rec_t *r = &ctx->rec;
@@ -172,6 +174,8 @@ void mec_task_flow(int argc, char **argv)
       mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
       return;
     }
+    /* The radio does one transfer at a time: up_start - up_wait_start is the wait for it. */
+    r->up_wait_start = simgrid_get_clock();
     r->up_start = mec_radio_transfer(i, ctx, ctx->upload_bits, r->up_rate_bps, 1);
     r->up_end = simgrid_get_clock();
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
@@ -192,9 +196,12 @@ void mec_task_flow(int argc, char **argv)
 
     r->down_start = simgrid_get_clock();
     fiber(st, ctx->task.output_bits, 1);
+    r->down_fiber_end = simgrid_get_clock(); /* at the BS: asks for the MD's radio */
     sg_actor_set_host(sg_actor_self(), m->host);
     if (ctx->task.output_bits > 0)
-      mec_radio_transfer(i, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share), 0);
+      r->down_radio_start = mec_radio_transfer(i, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share), 0);
+    else
+      r->down_radio_start = r->down_fiber_end; /* no radio transfer: = down_fiber_end = down_end */
     r->down_end = simgrid_get_clock();
   }
   if (tpos == MEC_TPOS_SIM_GAME)
