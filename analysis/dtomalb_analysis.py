@@ -80,7 +80,7 @@ def sim_metrics(path):
     speeds = server_speeds(a, M)
     ld = slot_loads(T, speeds, slot, per_md)
     var_ld = ld.var(axis=1).mean()
-    S = tr.servers
+    S = mt.servers_on_grid(tr.servers, float(a["cfg.sample"]))  # idle spells stored as one row
     horizon = per_md * slot
     S = S[S.time < horizon]
     lf = S.pivot_table(index="time", columns="server", values="load_factor")
@@ -101,7 +101,8 @@ def sim_metrics(path):
     for m in range(M):
         res[f"share_{m + 1}"] = (T.target == m + 1).mean()
         res[f"ld_slot_{m + 1}"] = ld[:, m].mean()
-        res[f"ld_time_{m + 1}"] = lf[m].mean() if m in lf.columns else np.nan
+        # /servers.server is the deployment id 1..M (mecsim_trace converts format 1)
+        res[f"ld_time_{m + 1}"] = lf[m + 1].mean() if m + 1 in lf.columns else np.nan
     return res
 
 

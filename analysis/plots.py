@@ -33,18 +33,43 @@ RUN_SPECIFIC_ATTRS = {
 
 # Phases of a task's delay, in the order they happen: (column, legend label).
 # Their mean durations (a missing phase counts 0 s) plus "other" add up to the
-# mean delay; "other" is the time no phase covers (waiting for the MD's radio,
-# which sends one transfer at a time).
+# mean delay. Format 2 traces (analysis/mecsim_trace.py) time the waits for the
+# radio and split the return trip (fiber back, radio wait, radio download);
+# format 1 traces only have the combined download, and their "other" is the
+# time no phase covers (waiting for the MD's radio before the upload). A
+# phase column a frame lacks counts 0 s, so traces of both formats mix.
 PHASES = (
     ("decide_s", "decision"),
     ("local_s", "local execution"),
+    ("radio_wait_up_s", "wait for the radio (up)"),
     ("up_s", "upload (radio)"),
     ("fwd_s", "fiber to server"),
     ("wait_s", "wait in server queue"),
     ("exec_s", "server execution"),
-    ("down_s", "download (fiber + radio)"),
+    ("fiber_back_s", "fiber back to BS"),
+    ("radio_wait_down_s", "wait for the radio (down)"),
+    ("radio_down_s", "download (radio)"),
+    ("down_v1_s", "download (fiber back + radio wait + radio; format 1 trace)"),
 )
-OTHER_PHASE = "other (radio busy)"
+OTHER_PHASE = "other (not covered by a phase)"
+
+
+def _phase_columns(t):
+    """{column: durations with NaN -> 0} for PHASES over the tasks t. The
+    combined download (down_s) counts only for tasks whose trace does not
+    split it (format 1), as down_v1_s."""
+    parts = {}
+    zero = pd.Series(0.0, index=t.index)
+    for col, _ in PHASES:
+        if col == "down_v1_s":
+            if "down_s" not in t:
+                parts[col] = zero
+                continue
+            split = t["radio_down_s"] if "radio_down_s" in t else pd.Series(np.nan, index=t.index)
+            parts[col] = t["down_s"].where(split.isna() & t["down_s"].notna(), 0.0).fillna(0.0)
+        else:
+            parts[col] = t[col].fillna(0.0) if col in t else zero
+    return parts
 
 _LINESTYLES = ("-", "--", "-.", ":")
 
@@ -276,14 +301,14 @@ def phase_means(tasks, order):
     rows = {}
     for p in order:
         t = tasks[tasks.policy == p]
-        parts = {label: t[col].fillna(0.0) for col, label in PHASES}
+        parts = _phase_columns(t)
         covered = sum(parts.values())
-        row = {label: v.mean() for label, v in parts.items()}
+        row = {label: parts[col].mean() for col, label in PHASES}
         other = (t.delay - covered).mean()
         # The phases tile the delay exactly up to rounding of absolute times.
         row[OTHER_PHASE] = 0.0 if abs(other) < 1e-9 else other
         rows[p] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[lab for _, lab in PHASES] + [OTHER_PHASE])
 
 
 def plot_phase_breakdown(tasks, units, order):
@@ -292,9 +317,9 @@ def plot_phase_breakdown(tasks, units, order):
     so that the phases of fast policies stay visible next to slow ones)."""
     means = phase_means(tasks, order)
     unit = units["tasks"]["up_s"]
-    delays = np.array([tasks.loc[tasks.policy == p, "delay"].mean() for p in order])
+    delays = np.array([tasks.loc[tasks.policy == p, "delay"].mean() for p in order], dtype=float)
     x = np.arange(len(order))
-    cmap = plt.get_cmap("tab10")
+    cmap = plt.get_cmap("tab20")
     fig, (ax, ax_pct) = plt.subplots(1, 2, figsize=(12, 4.8))
     bottom = np.zeros(len(order))
     bottom_pct = np.zeros(len(order))
@@ -302,15 +327,20 @@ def plot_phase_breakdown(tasks, units, order):
         v = means[label].to_numpy()
         if not np.any(np.abs(v) > 0):
             continue  # a phase no policy has: keep the legend short
-        color = "lightgray" if label == OTHER_PHASE else cmap(i)
-        ax.bar(x, v, bottom=bottom, label=label, color=color)
+        color = "lightgray" if label == OTHER_PHASE else cmap((2 * i) % 20 + (i // 10) % 2)
+        if "wait for the radio" in label:
+            hatch = "//"
+        else:
+            hatch = None
+        ax.bar(x, v, bottom=bottom, label=label, color=color, hatch=hatch)
         share = np.divide(100.0 * v, delays, out=np.zeros(len(v)), where=delays > 0)
-        ax_pct.bar(x, share, bottom=bottom_pct, color=color)
+        ax_pct.bar(x, share, bottom=bottom_pct, color=color, hatch=hatch)
         bottom += v
         bottom_pct += share
     ax.plot(x, delays, "_", color="black", markersize=30, label="mean delay")
     # Explicit limits: the stacked bars' sticky edges would clip the autoscale.
-    ax.set_ylim(0, 1.08 * max(np.nanmax(delays), np.nanmax(bottom), 1e-12))
+    ax.set_ylim(0, 1.08 * max(np.nanmax(delays) if len(delays) and not np.all(np.isnan(delays)) else 0.0,
+                              np.nanmax(bottom) if len(bottom) else 0.0, 1e-12))
     ax.set_ylabel(axis_label("mean time per task", unit))
     ax.set_title("Mean time per phase")
     ax_pct.set_ylim(0, 100)
@@ -326,9 +356,89 @@ def plot_phase_breakdown(tasks, units, order):
     return fig
 
 
-def save(fig, directory, name, dpi=120):
-    """Writes fig as DIRECTORY/NAME.png (directory created) and returns the path."""
+def plot_energy_per_device(tasks, devices, units, order):
+    """Total MD energy per device (local computation + transmission stacked),
+    one bar group per policy (all seeds pooled, divided by the number of
+    runs: the mean total of one run). Devices are labelled by their host name
+    when the trace has /devices (format 2), else by their index md."""
+    unit = units["tasks"]["energy"]
+    mds = sorted(tasks.md.unique()) if len(tasks) else []
+    names = {}
+    if devices is not None and len(devices) and "md" in devices and "host" in devices:
+        names = dict(zip(devices.md, devices.host))
+    fig, ax = plt.subplots(figsize=(min(14, max(7, 0.5 * len(mds) * max(len(order), 1) + 2)), 4.5))
+    width = 0.8 / max(len(order), 1)
+    x = np.arange(len(mds))
+    styles = policy_styles(order)
+    for i, p in enumerate(order):
+        t = tasks[tasks.policy == p]
+        runs = max(t.run.nunique(), 1)
+        g = t.groupby("md")
+        local = g.energy_local_j.sum().reindex(mds, fill_value=0.0).to_numpy() / runs
+        tx = g.energy_tx_j.sum().reindex(mds, fill_value=0.0).to_numpy() / runs
+        xs = x - 0.4 + width * (i + 0.5)
+        ax.bar(xs, local, width, color=styles[p]["color"],
+               label=f"{p}: local computation" if local.any() else None)
+        ax.bar(xs, tx, width, bottom=local, color=styles[p]["color"], alpha=0.45, hatch="//",
+               label=f"{p}: transmission" if tx.any() else None)
+    if not len(mds):
+        ax.text(0.5, 0.5, "no task in these traces", transform=ax.transAxes, ha="center", va="center")
+    ax.set_xticks(x, [f"{names.get(m, m)}" if m in names else f"md {m}" for m in mds],
+                  rotation=20 if len(mds) > 6 else 0, ha="right" if len(mds) > 6 else "center")
+    ax.set_xlabel(axis_label("mobile device", ""))
+    ax.set_ylabel(axis_label("energy of the device per run (all its tasks)", unit))
+    ax.set_title("Energy per mobile device")
+    ax.grid(True, axis="y", alpha=0.3)
+    if len(order):
+        ax.legend(fontsize="x-small", ncol=max(1, len(order) // 4 + 1))
+    fig.tight_layout()
+    return fig
+
+
+def plot_deadline_misses_per_target(tasks, order):
+    """Deadline misses per target (local, server 1..M by deployment id) and
+    policy: bars give the share of the tasks with a deadline that missed it,
+    the label on each bar the count (misses/tasks). When no task has a
+    deadline the figure says so."""
+    with_deadline = tasks[tasks.deadline > 0] if len(tasks) else tasks
+    targets = sorted(tasks.target.unique()) if len(tasks) else []
+    fig, ax = plt.subplots(figsize=(min(12, max(7, 0.9 * len(targets) * max(len(order), 1) + 2)), 4.5))
+    width = 0.8 / max(len(order), 1)
+    x = np.arange(len(targets))
+    styles = policy_styles(order)
+    for i, p in enumerate(order):
+        t = with_deadline[with_deadline.policy == p]
+        g = t.groupby("target").missed
+        n = g.size().reindex(targets, fill_value=0).to_numpy()
+        m = g.sum().reindex(targets, fill_value=0).to_numpy()
+        pct = np.divide(100.0 * m, n, out=np.zeros(len(n)), where=n > 0)
+        xs = x - 0.4 + width * (i + 0.5)
+        ax.bar(xs, pct, width, color=styles[p]["color"], label=p)
+        for xi, pi, mi, ni in zip(xs, pct, m, n):
+            if ni:
+                ax.text(xi, pi + 1, f"{int(mi)}/{int(ni)}", ha="center", va="bottom", fontsize="x-small")
+    if not len(with_deadline):
+        ax.text(0.5, 0.5, "no task has a deadline in these traces\n(a deadline of 0 means none)",
+                transform=ax.transAxes, ha="center", va="center")
+    elif len(order):
+        ax.legend(fontsize="small")
+    ax.set_ylim(0, 110)
+    ax.set_xticks(x, ["local" if tg == 0 else f"server {tg}" for tg in targets])
+    ax.set_xlabel(axis_label("where the task ran (server = deployment id)", ""))
+    ax.set_ylabel(axis_label("deadline misses (share of tasks with a deadline)", "%"))
+    ax.set_title("Deadline misses per target (label: misses/tasks with a deadline)")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, directory, name, dpi=120, formats=("png",)):
+    """Writes fig as DIRECTORY/NAME.png (directory created) and returns the
+    path; with formats=("png", "svg") writes both and returns their list."""
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{name}.png")
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path
+    paths = []
+    for fmt in formats:
+        path = os.path.join(directory, f"{name}.{fmt}")
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", format=fmt)
+        paths.append(path)
+    return paths[0] if formats == ("png",) else paths

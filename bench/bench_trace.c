@@ -48,7 +48,8 @@ static void fill(trace_task_rec_t *r, uint64_t i) {
   r->decide_end = t + 1e-4 * j;
   r->local_start = local ? t + 1e-4 : NAN;
   r->local_end = local ? t + 0.2 * j : NAN;
-  r->up_start = local ? NAN : t + 1e-4;
+  r->up_wait_start = local ? NAN : t + 1e-4;
+  r->up_start = local ? NAN : t + 1e-4 + 1e-3 * u01(i + 11);
   r->up_end = local ? NAN : t + 0.05 * j;
   r->fwd_start = local ? NAN : t + 0.05;
   r->fwd_end = local ? NAN : t + 0.051;
@@ -56,6 +57,8 @@ static void fill(trace_task_rec_t *r, uint64_t i) {
   r->exec_start = local ? NAN : t + 0.06;
   r->exec_end = local ? NAN : t + 0.08 + 0.1 * u01(i + 7);
   r->down_start = local ? NAN : t + 0.08;
+  r->down_fiber_end = local ? NAN : t + 0.0805;
+  r->down_radio_start = local ? NAN : t + 0.0805 + 1e-4 * u01(i + 13);
   r->down_end = local ? NAN : t + 0.081;
   r->done = local ? r->local_end : r->exec_end + 0.001;
   r->input_bits = floor(8e5 * (0.5 + u01(i + 1)));

@@ -42,6 +42,8 @@ static void usage(FILE *out)
           "  --until T            stop at simulated time T seconds\n"
           "  --set KEY=VALUE      set any scenario knob; also --KEY=VALUE or --KEY VALUE\n"
           "  --quiet              no progress line\n"
+          "  --progress N         a progress line with ETA every N wall seconds, even when\n"
+          "                       stderr is not a terminal (default 0: on a terminal only)\n"
           "  --list-policies      list the policies and exit\n"
           "  --list-knobs         list every scenario knob with unit and default, and exit\n"
           "  --version            print versions and exit\n"
@@ -55,7 +57,8 @@ static void usage(FILE *out)
           "contexts/stack-size:64 (KiB) and contexts/guard-size:0 for 10^5 actors.\n"
           "\n"
           "Knob precedence: defaults < <prop>s of the base_station actor in the\n"
-          "deployment < the command line. See docs/usage.md and README.md.\n",
+          "deployment < the command line. See README.md, docs/model.md and docs/trace.md\n"
+          "(in " MECSIM_SOURCE_DIR ").\n",
           SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);
 }
 
@@ -310,7 +313,8 @@ int main(int argc, char **argv)
   if (w->trace)
     mec_guard_set_temp(trace_tmp_path(w->trace));
   mec_on_deadlock(on_deadlock);
-  w->progress = !w->sc.quiet && isatty(STDERR_FILENO);
+  w->progress = !w->sc.quiet && (w->sc.progress > 0 || isatty(STDERR_FILENO));
+  w->progress_every = w->sc.progress;
   clock_gettime(CLOCK_MONOTONIC, &w->wall_start);
   w->wall_last = w->wall_start;
 
@@ -367,8 +371,8 @@ int main(int argc, char **argv)
            n > 0 ? w->sum_energy / n : 0.0, (unsigned long long)w->tasks_missed, w->policy->name,
            (unsigned long long)w->decisions);
     if (w->sc.trace[0])
-      printf("mecsim: trace written to %s (read it with: /usr/bin/python3 analysis/mecsim_trace.py %s)\n", w->sc.trace,
-             w->sc.trace);
+      printf("mecsim: trace written to %s (read it with: /usr/bin/python3 %s/analysis/mecsim_trace.py %s)\n",
+             w->sc.trace, MECSIM_SOURCE_DIR, w->sc.trace);
   }
   mec_world_free(w);
 done:

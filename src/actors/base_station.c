@@ -25,7 +25,8 @@ static int write_sample(mec_world_t *w)
   mec_world_refresh_servers();
   for (int s = 0; s < w->n_servers; s++) {
     const mec_server_info_t *in = &w->srv_info[s];
-    trace_server_rec_t r = {simgrid_get_clock(), s, in->queued, in->in_service, in->backlog_cycles, in->load_factor};
+    /* server id m = s + 1, as /tasks.target (trace format 2) */
+    trace_server_rec_t r = {simgrid_get_clock(), s + 1, in->queued, in->in_service, in->backlog_cycles, in->load_factor};
     if (trace_add_server(w->trace, &r) != 0) {
       mec_world_fail("trace: %s", trace_error(w->trace));
       return -1;

@@ -317,6 +317,27 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   return 0;
 }
 
+/* /devices: one row per device, in index order (buffered like every table:
+ * 10^5 devices are a few H5Dwrite calls). */
+static int write_devices(setup_ctx_t *c, mec_world_t *w)
+{
+  const char *bs = sg_host_get_name(w->bs);
+  for (int i = 0; i < w->n_md; i++) {
+    const mec_md_info_t *info = &w->md_info[i];
+    trace_device_rec_t r = {.md = i,
+                            .dnn = w->md[i].dnn,
+                            .distance_m = info->distance_m,
+                            .cpu_hz = info->cpu_hz,
+                            .tx_power_w = info->tx_power_w,
+                            .kappa = info->kappa,
+                            .path_gain = w->md[i].path_gain};
+    trace_device_set_names(&r, sg_host_get_name(w->md[i].host), bs);
+    if (trace_add_device(w->trace, &r) != 0)
+      return fail(c, "trace '%s': cannot write /devices: %s", w->sc.trace, trace_error(w->trace));
+  }
+  return 0;
+}
+
 /* The trace must not replace an input file, and must be a file. */
 static int check_trace_path(setup_ctx_t *c, const mec_world_t *w)
 {
@@ -688,7 +709,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     w->trace = trace_open(sc->trace, 0, terr, sizeof terr);
     if (!w->trace)
       return fail(&c, "%s", terr);
-    if (write_attributes(&c, w) != 0)
+    if (write_attributes(&c, w) != 0 || write_devices(&c, w) != 0)
       return -1;
   }
   return 0;

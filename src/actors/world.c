@@ -235,19 +235,68 @@ static double wall_seconds(const struct timespec *a, const struct timespec *b)
   return (double)(b->tv_sec - a->tv_sec) + 1e-9 * (double)(b->tv_nsec - a->tv_nsec);
 }
 
+/* "42 s", "3m07s", "2h05m" */
+static void format_duration(char *buf, size_t n, double s)
+{
+  if (s < 59.5)
+    snprintf(buf, n, "%.0f s", s);
+  else if (s < 3600 - 0.5)
+    snprintf(buf, n, "%dm%02ds", (int)(s + 0.5) / 60, (int)(s + 0.5) % 60);
+  else if (s < 1e7)
+    snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+  else
+    snprintf(buf, n, "%.3g h", s / 3600);
+}
+
+/* Fraction of the run done, from the nearer of its ends (--until: simulated
+ * time; a finite task count: tasks done); -1 when no end is known. */
+static double progress_fraction(const mec_world_t *w)
+{
+  double f = -1;
+  if (w->sc.until > 0)
+    f = simgrid_get_clock() / w->sc.until;
+  if (w->tasks_expected > 0) {
+    double ft = (double)w->tasks_done / (double)w->tasks_expected;
+    if (ft > f)
+      f = ft;
+  }
+  return f > 1 ? 1 : f;
+}
+
+/* On a terminal (progress_every = 0): one line updated in place (\r) every
+ * 0.5 s. Knob progress = N > 0: one newline-terminated line every N wall
+ * seconds, terminal or not (a batch job's log). The ETA extrapolates the
+ * wall time so far by the fraction done. */
 static void progress_line(int final)
 {
   mec_world_t *w = mec_world;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  if (!final && wall_seconds(&w->wall_last, &now) < 0.5)
+  int lines = w->progress_every > 0;
+  if (!final && wall_seconds(&w->wall_last, &now) < (lines ? w->progress_every : 0.5))
     return;
   w->wall_last = now;
   double el = wall_seconds(&w->wall_start, &now);
-  fprintf(stderr, "\r[mecsim] t = %.3f s simulated | %llu", simgrid_get_clock(), (unsigned long long)w->tasks_done);
+  char eta[64] = "";
+  double f = progress_fraction(w);
+  if (final) {
+    char d[32];
+    format_duration(d, sizeof d, el);
+    snprintf(eta, sizeof eta, " | wall %s", d);
+  } else if (f > 0 && el > 0) {
+    char d[32];
+    format_duration(d, sizeof d, el * (1 - f) / f);
+    snprintf(eta, sizeof eta, " | %.1f%% | ETA %s", 100.0 * f, d);
+  }
+  fprintf(stderr, "%s[mecsim] t = %.3f s simulated | %llu", lines ? "" : "\r", simgrid_get_clock(),
+          (unsigned long long)w->tasks_done);
   if (w->tasks_expected)
-    fprintf(stderr, "/%llu (%.0f%%)", (unsigned long long)w->tasks_expected, 100.0 * w->tasks_done / w->tasks_expected);
-  fprintf(stderr, " tasks | %.0f tasks/s   %s", el > 0 ? w->tasks_done / el : 0.0, final ? "\n" : "");
+    fprintf(stderr, "/%llu", (unsigned long long)w->tasks_expected);
+  /* in place: pad, so that a shorter line (the final one) hides the previous */
+  fprintf(stderr, " tasks | %.0f tasks/s%-*s%s", el > 0 ? w->tasks_done / el : 0.0, lines ? 0 : 26, eta,
+          lines || final ? "\n" : "   ");
+  if (lines)
+    fflush(stderr);
 }
 
 void mec_world_progress_final(void);
@@ -275,6 +324,6 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
     mec_outcome_t o = {ctx->task, ctx->decision, delay, r->energy_local_j + r->energy_tx_j, r->missed};
     w->policy->observe(w->policy_state, &o, 1);
   }
-  if (w->progress && (w->tasks_done & 255) == 0)
+  if (w->progress && (w->tasks_done & 15) == 0)
     progress_line(0);
 }

@@ -126,7 +126,8 @@ typedef struct mec_world {
   double fail_time;          /* simulated time of the failure */
   char error[1024];
   /* progress line */
-  int progress;
+  int progress;              /* print progress lines (not --quiet; a terminal, or knob progress > 0) */
+  double progress_every;     /* knob progress: wall s between newline-terminated lines; 0 = terminal mode */
   struct timespec wall_start, wall_last;
 } mec_world_t;
 

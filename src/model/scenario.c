@@ -22,6 +22,7 @@ static const mec_knob_t knobs[] = {
     KD(sample, "0.1", "s", "period of the /servers samples (0 = none)"),
     KI(max_samples, "1000000", "", "/servers sampling instants after which sampling stops with a warning (bounds the trace of a long run; 0 = no limit)"),
     KI(quiet, "0", "", "1 = no progress line"),
+    KI(progress, "0", "s", "progress line with ETA on stderr: 0 = only when stderr is a terminal (updated in place); N > 0 = one line every N wall seconds, terminal or not (batch logs); quiet=1 wins"),
     KS(arrivals, "slotted", "slotted|poisson|file", "task arrivals: one per MD per slot, Poisson, or replayed from task_file"),
     KD(slot, "1", "s", "slot length T (slotted arrivals and per-slot decisions)"),
     KD(rate, "1", "1/s", "Poisson arrival rate per MD"),
@@ -248,6 +249,7 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"share_users", sc->share_users, 0, 1e9},
       {"max_in_flight", sc->max_in_flight, 0, 2147483647.0},
       {"max_samples", sc->max_samples, 0, 2147483647.0},
+      {"progress", sc->progress, 0, 86400},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
     if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi)) {

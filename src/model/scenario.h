@@ -23,6 +23,7 @@ typedef struct mec_scenario {
   double sample;          /* s, period of /servers samples, 0 = none */
   int max_samples;        /* sampling instants before sampling stops, 0 = no limit */
   int quiet;
+  int progress;           /* wall s between progress lines on any stderr; 0 = terminal only */
   /* workload */
   char arrivals[32];      /* slotted | poisson | file */
   double slot;            /* s */

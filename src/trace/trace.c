@@ -11,7 +11,13 @@
  * 90 MB. Deflate misses the 1M records/s target and would add ~3 s per 1e6
  * tasks to a run, for a 2.5x smaller file; traces are usually read once by
  * the analysis (h5repack can compress one that must be kept). trace_open_ex()
- * offers shuffle+deflate to callers that prefer size.
+ * offers shuffle+deflate to callers that prefer size. Format 2 (248-byte
+ * task records): 2-3.5M records/s, 249 MB; deflate-1 0.19M records/s, 103 MB.
+ *
+ * Chunks are sized to the run (create_dataset): a dataset is created at its
+ * first flush, so a short run's tables are one exact chunk each (the
+ * 100-task small_cell trace: 2.4 MB -> 69 KB; deflate would take it to
+ * 42 KB, not worth a second layout) and a long run's are unchanged.
  *
  * The file's compound types are the in-memory layouts packed (no padding);
  * for records without padding this is the same layout and HDF5 copies the
@@ -39,13 +45,13 @@
 /* Description of the datasets                                               */
 /* ------------------------------------------------------------------------ */
 
-typedef enum { FT_U64, FT_I32, FT_F64 } field_kind_t;
+typedef enum { FT_U64, FT_I32, FT_F64, FT_NAME } field_kind_t; /* FT_NAME: char[TRACE_NAME_LEN] */
 
 typedef struct {
   const char *name;
   size_t offset;
   field_kind_t kind;
-  const char *unit; /* "1" = dimensionless (index, count, flag) */
+  const char *unit; /* "1" = dimensionless (index, count, flag); "text" = a string */
 } field_spec_t;
 
 typedef struct {
@@ -72,6 +78,7 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, decide_end, FT_F64, "s"),
     FIELD(trace_task_rec_t, local_start, FT_F64, "s"),
     FIELD(trace_task_rec_t, local_end, FT_F64, "s"),
+    FIELD(trace_task_rec_t, up_wait_start, FT_F64, "s"),
     FIELD(trace_task_rec_t, up_start, FT_F64, "s"),
     FIELD(trace_task_rec_t, up_end, FT_F64, "s"),
     FIELD(trace_task_rec_t, fwd_start, FT_F64, "s"),
@@ -80,6 +87,8 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, exec_start, FT_F64, "s"),
     FIELD(trace_task_rec_t, exec_end, FT_F64, "s"),
     FIELD(trace_task_rec_t, down_start, FT_F64, "s"),
+    FIELD(trace_task_rec_t, down_fiber_end, FT_F64, "s"),
+    FIELD(trace_task_rec_t, down_radio_start, FT_F64, "s"),
     FIELD(trace_task_rec_t, down_end, FT_F64, "s"),
     FIELD(trace_task_rec_t, done, FT_F64, "s"),
     FIELD(trace_task_rec_t, input_bits, FT_F64, "bit"),
@@ -113,6 +122,18 @@ static const field_spec_t server_fields[] = {
     FIELD(trace_server_rec_t, load_factor, FT_F64, "s"),
 };
 
+static const field_spec_t device_fields[] = {
+    FIELD(trace_device_rec_t, md, FT_I32, "1"),
+    FIELD(trace_device_rec_t, host, FT_NAME, "text"),
+    FIELD(trace_device_rec_t, distance_m, FT_F64, "m"),
+    FIELD(trace_device_rec_t, cpu_hz, FT_F64, "cycle/s"),
+    FIELD(trace_device_rec_t, tx_power_w, FT_F64, "W"),
+    FIELD(trace_device_rec_t, kappa, FT_F64, "J/(cycle Hz^2)"),
+    FIELD(trace_device_rec_t, path_gain, FT_F64, "1"),
+    FIELD(trace_device_rec_t, dnn, FT_I32, "1"),
+    FIELD(trace_device_rec_t, bs, FT_NAME, "text"),
+};
+
 static const field_spec_t training_fields[] = {
     FIELD(trace_training_rec_t, episode, FT_I32, "1"),
     FIELD(trace_training_rec_t, step, FT_I32, "1"),
@@ -134,18 +155,24 @@ static const field_spec_t message_fields[] = {
     FIELD(trace_message_rec_t, bits, FT_F64, "bit"),
 };
 
-enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_TRAINING, TAB_MESSAGES, TAB_COUNT };
+enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_COUNT };
 
 static const table_spec_t table_specs[TAB_COUNT] = {
     [TAB_TASKS] = {"tasks", sizeof(trace_task_rec_t), task_fields, NELEM(task_fields),
                    "One row per completed task, in completion order. id: task id; md: originating "
-                   "mobile device; target: 0 = run locally, s+1 = server index s; partition: DNN "
+                   "mobile device; target: 0 = run locally, m = server id m (1..M, as "
+                   "/servers.server); partition: DNN "
                    "layers run locally (-1 = whole task, no partitioning); slot: server slot "
                    "(-1 = FCFS queue); dnn: DNN kind (-1 = none); missed: 1 if done - arrival > "
                    "deadline > 0. Phases (all times absolute simulated seconds): decide (waiting "
-                   "for and computing the decision), local (execution on the MD), up (wireless "
-                   "upload), fwd (fiber BS -> server), queue_enter (arrival in the server queue), "
-                   "exec (execution on the server), down (result back to the MD). A phase that did "
+                   "for and computing the decision), local (execution on the MD), radio wait up "
+                   "(up_wait_start -> up_start: the MD's radio does one transfer at a time), up "
+                   "(wireless upload, up_start -> up_end), fwd (fiber BS -> server), queue_enter "
+                   "(arrival in the server queue), exec (execution on the server), down (result "
+                   "back to the MD, down_start -> down_end), made of fiber back (down_start -> "
+                   "down_fiber_end), radio wait down (down_fiber_end -> down_radio_start) and "
+                   "radio download (down_radio_start -> down_end; 0 s for a 0-bit result). A phase "
+                   "that did "
                    "not happen has start = end = NaN (e.g. up/fwd/queue/exec/down of a task run "
                    "locally, local of a fully offloaded task). local_cycles: cycles run on the MD; "
                    "up_rate_bps: radio rate of the upload (NaN if none); energy_local_j: MD "
@@ -161,10 +188,17 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                        "parameters of the model used (NaN or 0 if none); messages: control "
                        "messages exchanged for the decision (TPOS game, else 0)."},
     [TAB_SERVERS] = {"servers", sizeof(trace_server_rec_t), server_fields, NELEM(server_fields),
-                     "Sampled state of every edge server. time: sample time; server: 0-based "
-                     "server index; queued: tasks waiting; in_service: tasks executing; "
+                     "Sampled state of every edge server. time: sample time; server: server "
+                     "id m = 1..M (as /tasks.target); queued: tasks waiting; in_service: tasks executing; "
                      "backlog_cycles: cycles of all queued and running work; load_factor: "
                      "backlog_cycles / server CPU frequency (LD_m in DTOMALB), in seconds."},
+    [TAB_DEVICES] = {"devices", sizeof(trace_device_rec_t), device_fields, NELEM(device_fields),
+                     "One row per mobile device, in index order (md as in /tasks.md), written "
+                     "at set-up. host: SimGrid host name (fixed-length, truncated to 63 bytes); "
+                     "distance_m: distance to the base station; cpu_hz: CPU cycles/s; "
+                     "tx_power_w: uplink transmit power; kappa: energy coefficient (E = kappa "
+                     "f^2 c); path_gain: linear channel gain g0 (l0/l)^h without fading; dnn: "
+                     "DNN kind of its tasks (-1 = none); bs: host name of the base station."},
     [TAB_TRAINING] = {"training", sizeof(trace_training_rec_t), training_fields,
                       NELEM(training_fields),
                       "One row per training episode (or logged step) of a learning policy. "
@@ -198,6 +232,7 @@ struct trace {
   char *path;     /* final name (owned) */
   char *tmp_path; /* PATH.tmp.PID (owned) */
   size_t cap;     /* buffer_records */
+  int deflate;    /* shuffle + deflate level, 0 = none */
   int failed;     /* a write failed: the file is incomplete, never commit it */
   uint64_t tasks; /* task records added */
   table_t tab[TAB_COUNT];
@@ -250,11 +285,21 @@ static void set_h5_error(trace_t *t, const char *fmt, ...) {
     snprintf(t->err, sizeof t->err, "trace '%s': %s", t->tmp_path, what);
 }
 
+/* The HDF5 type of a field; an FT_NAME type is a copy the caller closes. */
 static hid_t native_type(field_kind_t k) {
   switch (k) {
   case FT_U64: return H5T_NATIVE_UINT64;
   case FT_I32: return H5T_NATIVE_INT32;
   case FT_F64: return H5T_NATIVE_DOUBLE;
+  case FT_NAME: {
+    /* Fixed-length, NUL-terminated ASCII (h5py: bytes, dtype S64). */
+    hid_t ty = H5Tcopy(H5T_C_S1);
+    if (ty >= 0 && (H5Tset_size(ty, TRACE_NAME_LEN) < 0 || H5Tset_strpad(ty, H5T_STR_NULLTERM) < 0)) {
+      H5Tclose(ty);
+      ty = H5I_INVALID_HID;
+    }
+    return ty;
+  }
   }
   return H5I_INVALID_HID;
 }
@@ -264,7 +309,10 @@ static hid_t make_mem_type(const table_spec_t *s) {
   hid_t ty = H5Tcreate(H5T_COMPOUND, s->rec_size);
   if (ty < 0) return H5I_INVALID_HID;
   for (size_t i = 0; i < s->nfields; i++) {
-    if (H5Tinsert(ty, s->fields[i].name, s->fields[i].offset, native_type(s->fields[i].kind)) < 0) {
+    hid_t ft = native_type(s->fields[i].kind);
+    int ok = ft >= 0 && H5Tinsert(ty, s->fields[i].name, s->fields[i].offset, ft) >= 0;
+    if (s->fields[i].kind == FT_NAME && ft >= 0) H5Tclose(ft);
+    if (!ok) {
       H5Tclose(ty);
       return H5I_INVALID_HID;
     }
@@ -316,7 +364,9 @@ static int write_attr_str(hid_t obj, const char *name, const char *value) {
   return rc;
 }
 
-static int create_table(trace_t *t, table_t *tab, const table_spec_t *s, int deflate) {
+/* The in-memory side of a table; its dataset is created at its first flush
+ * (create_dataset). */
+static int init_table(trace_t *t, table_t *tab, const table_spec_t *s) {
   tab->spec = s;
   tab->dset = H5I_INVALID_HID;
   tab->mem_type = make_mem_type(s);
@@ -324,15 +374,28 @@ static int create_table(trace_t *t, table_t *tab, const table_spec_t *s, int def
     set_h5_error(t, "cannot build the type of /%s", s->name);
     return -1;
   }
+  return 0;
+}
+
+/* Creates the dataset of `tab` at its first flush, of `rows` buffered rows
+ * (0 for a table never written, created empty at close). Chunks are sized to
+ * the run: a flush of a full buffer (a long run) gets the usual chunk, the
+ * whole buffer or an even share of it when the buffer is larger than
+ * TRACE_MAX_CHUNK_BYTES, so that every full-buffer flush writes whole chunks
+ * (no read-modify-write of a compressed partial chunk); the only flush of a
+ * table that never filled its buffer (at close) gets one chunk of exactly
+ * its rows (split the same way), so that a short run does not pay for
+ * 16384-row chunks: 2.4 MB -> tens of KB for 100 tasks. */
+static int create_dataset(trace_t *t, table_t *tab, size_t rows) {
+  const table_spec_t *s = tab->spec;
   hid_t file_type = H5Tcopy(tab->mem_type);
   hsize_t zero = 0, unlimited = H5S_UNLIMITED;
-  /* A chunk is the whole buffer, or an even share of it when the buffer is
-   * larger than TRACE_MAX_CHUNK_BYTES: a full-buffer flush then writes whole
-   * chunks (no read-modify-write of a compressed partial chunk). */
-  hsize_t bytes = (hsize_t)t->cap * s->rec_size;
+  hsize_t base = rows > 0 ? (hsize_t)rows : 1;
+  hsize_t bytes = base * s->rec_size;
   hsize_t parts = (bytes + TRACE_MAX_CHUNK_BYTES - 1) / TRACE_MAX_CHUNK_BYTES;
-  hsize_t chunk = (t->cap + parts - 1) / parts;
+  hsize_t chunk = (base + parts - 1) / parts;
   if (chunk < 1) chunk = 1;
+  int deflate = t->deflate;
   hid_t space = H5Screate_simple(1, &zero, &unlimited);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   int ok = file_type >= 0 && H5Tpack(file_type) >= 0 && space >= 0 && dcpl >= 0 &&
@@ -348,7 +411,7 @@ static int create_table(trace_t *t, table_t *tab, const table_spec_t *s, int def
     tab->dset = H5Dcreate2(t->file, s->name, file_type, space, H5P_DEFAULT, dcpl, dapl);
     ok = tab->dset >= 0;
   }
-  if (!ok) set_h5_error(t, "cannot create dataset /%s", s->name);
+  if (!ok) set_h5_error(t, "cannot append %zu records to /%s: cannot create the dataset", rows, s->name);
   if (dapl >= 0) H5Pclose(dapl);
   if (dcpl >= 0) H5Pclose(dcpl);
   if (space >= 0) H5Sclose(space);
@@ -370,10 +433,15 @@ static int create_table(trace_t *t, table_t *tab, const table_spec_t *s, int def
   return 0;
 }
 
-/* Appends the buffered records of `tab` to its dataset. */
+/* Appends the buffered records of `tab` to its dataset (created first if
+ * needed, even with no records: every table exists in a committed trace). */
 static int flush_table(trace_t *t, table_t *tab) {
-  if (tab->nbuf == 0) return 0;
   if (t->failed) return -1;
+  if (tab->dset < 0 && create_dataset(t, tab, tab->nbuf) < 0) {
+    t->failed = 1;
+    return -1;
+  }
+  if (tab->nbuf == 0) return 0;
   hsize_t start = tab->rows, count = tab->nbuf, total = tab->rows + tab->nbuf;
   hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
   int ok = H5Dset_extent(tab->dset, &total) >= 0;
@@ -510,10 +578,11 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
     trace_free(t);
     return NULL;
   }
+  t->deflate = deflate_level;
   for (int i = 0; i < TAB_COUNT; i++)
-    if (create_table(t, &t->tab[i], &table_specs[i], deflate_level) < 0) goto fail;
+    if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 1) < 0)
+      trace_set_attr_int(t, "trace_format", 2) < 0)
     goto fail;
   return t;
 
@@ -555,6 +624,17 @@ int trace_add_training(trace_t *t, const trace_training_rec_t *r) {
 
 int trace_add_message(trace_t *t, const trace_message_rec_t *r) {
   return t ? add_record(t, &t->tab[TAB_MESSAGES], r) : -1;
+}
+
+int trace_add_device(trace_t *t, const trace_device_rec_t *r) {
+  return t ? add_record(t, &t->tab[TAB_DEVICES], r) : -1;
+}
+
+void trace_device_set_names(trace_device_rec_t *r, const char *host, const char *bs) {
+  memset(r->host, 0, sizeof r->host);
+  memset(r->bs, 0, sizeof r->bs);
+  if (host) strncpy(r->host, host, sizeof r->host - 1);
+  if (bs) strncpy(r->bs, bs, sizeof r->bs - 1);
 }
 
 int trace_set_attr_string(trace_t *t, const char *name, const char *value) {

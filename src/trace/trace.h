@@ -6,18 +6,32 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout:
+ * Layout (root attribute trace_format = 2; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
+ *   /devices    one row per mobile device       (trace_device_rec_t)
  *   /training   one row per training episode    (trace_training_rec_t)
  *   /messages   control messages (TPOS)         (trace_message_rec_t)
  * Every dataset carries an attribute "units" ("field: unit; ...") and
  * "description". The root group carries run attributes set with
  * trace_set_attr_*() (seed, versions, configuration, command line).
  *
+ * Format 2 (format 1 before it): /servers.server is the deployment's server
+ * id m = 1..M, the same numbering as /tasks.target (format 1: 0-based);
+ * /tasks has the radio waits as their own phases (up_wait_start,
+ * down_fiber_end, down_radio_start); /devices is new. Every format-1 field
+ * keeps its name and meaning otherwise.
+ *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
+ *
+ * Chunks are sized to the run, with no hint needed: a dataset is created at
+ * its first flush, with the usual chunks (the buffer, at most ~1 MiB) when
+ * its buffer filled (a long run: the fast path is unchanged), or with one
+ * chunk of exactly its rows when all of them fit in one buffer (a short run:
+ * a 100-task trace is tens of KB, not MBs). A table never written is
+ * created empty at close.
  */
 #ifndef MECSIM_TRACE_H
 #define MECSIM_TRACE_H
@@ -27,7 +41,7 @@
 typedef struct trace_task_rec {
   uint64_t id;
   int32_t md;        /* originating mobile device */
-  int32_t target;    /* 0 = local, s+1 = server index s */
+  int32_t target;    /* 0 = local, m = server id m (1..M) */
   int32_t partition; /* DNN layers run locally (-1 = whole task) */
   int32_t slot;      /* server slot (-1 = FCFS) */
   int32_t dnn;       /* mec_dnn_kind_t, -1 = none */
@@ -35,11 +49,18 @@ typedef struct trace_task_rec {
   double arrival;
   double decide_start, decide_end;   /* waiting for and computing the decision */
   double local_start, local_end;     /* local execution on the MD */
-  double up_start, up_end;           /* wireless upload */
+  double up_wait_start;              /* asked for the MD's radio for the upload; the radio
+                                        wait is up_start - up_wait_start (0: radio free) */
+  double up_start, up_end;           /* wireless upload (the transfer itself) */
   double fwd_start, fwd_end;         /* fiber forwarding BS -> server */
   double queue_enter;                /* arrival in the server's queue */
   double exec_start, exec_end;       /* execution on the server */
-  double down_start, down_end;       /* result back to the MD (fiber + wireless) */
+  double down_start;                 /* result leaves the server (fiber back starts) */
+  double down_fiber_end;             /* result at the BS = asks for the MD's radio */
+  double down_radio_start;           /* radio download starts (after the radio wait); for a
+                                        0-bit result down_radio_start = down_fiber_end = down_end */
+  double down_end;                   /* result at the MD: down_end - down_start is the whole
+                                        return (fiber back + radio wait + radio download) */
   double done;                       /* completion time */
   double input_bits, cycles, output_bits;
   double local_cycles;               /* cycles run on the MD */
@@ -62,12 +83,27 @@ typedef struct trace_decision_rec {
 
 typedef struct trace_server_rec {
   double time;
-  int32_t server;      /* 0-based server index */
+  int32_t server;      /* server id m = 1..M (as /tasks.target; format 1: 0-based) */
   int32_t queued;
   int32_t in_service;
   double backlog_cycles;
   double load_factor;  /* s */
 } trace_server_rec_t;
+
+/* Host names longer than TRACE_NAME_LEN - 1 bytes are truncated. */
+#define TRACE_NAME_LEN 64
+
+typedef struct trace_device_rec {
+  int32_t md;          /* device index (as /tasks.md) */
+  int32_t dnn;         /* mec_dnn_kind_t of its tasks, -1 = none */
+  double distance_m;   /* distance to the BS */
+  double cpu_hz;       /* CPU cycles/s */
+  double tx_power_w;   /* uplink transmit power */
+  double kappa;        /* energy coefficient, J/(cycle Hz^2) */
+  double path_gain;    /* linear channel gain g0 (l0/l)^h (no fading) */
+  char host[TRACE_NAME_LEN]; /* SimGrid host, NUL-terminated */
+  char bs[TRACE_NAME_LEN];   /* host of its base station */
+} trace_device_rec_t;
 
 typedef struct trace_training_rec {
   int32_t episode;
@@ -112,6 +148,11 @@ int trace_add_decision(trace_t *t, const trace_decision_rec_t *r);
 int trace_add_server(trace_t *t, const trace_server_rec_t *r);
 int trace_add_training(trace_t *t, const trace_training_rec_t *r);
 int trace_add_message(trace_t *t, const trace_message_rec_t *r);
+int trace_add_device(trace_t *t, const trace_device_rec_t *r);
+
+/* Fills host/bs of a device record from C strings, truncating to
+ * TRACE_NAME_LEN - 1 bytes. */
+void trace_device_set_names(trace_device_rec_t *r, const char *host, const char *bs);
 
 /* Root attributes. Return 0 or -1. */
 int trace_set_attr_string(trace_t *t, const char *name, const char *value);

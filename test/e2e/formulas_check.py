@@ -181,6 +181,12 @@ def main():
     back = [sum(off.output_bits[i] / bw + lat for bw, lat in hops(off.target[i])) + off.output_bits[i] / r_down[i]
             for i in oi]
     c.close("return = fiber hops back + result_bits / r_down (BS power)", off.down_end - off.down_start, back)
+    if "radio_down_s" in off:  # trace format 2: the return trip split, the radio waits timed
+        fib = [sum(off.output_bits[i] / bw + lat for bw, lat in hops(off.target[i])) for i in oi]
+        c.close("fiber back = sum over hops of result_bits/bw + latency", off.fiber_back_s, fib)
+        c.close("radio download = result_bits / r_down", off.radio_down_s, off.output_bits / r_down[oi])
+        c.close("radio waits = 0 (one task at a time)", off.radio_wait_up_s + off.radio_wait_down_s,
+                np.zeros(len(off)))
 
     # The whole delay is the sum of its phases (nothing else takes time).
     phases = ["decide_s", "local_s", "up_s", "fwd_s", "wait_s", "exec_s", "down_s"]

@@ -82,7 +82,9 @@ ALWAYS_SET = ("id", "md", "target", "partition", "slot", "dnn", "missed", "arriv
               "decide_end", "done", "input_bits", "cycles", "output_bits", "local_cycles",
               "energy_local_j", "energy_tx_j", "price", "deadline")
 PHASES = (("local_start", "local_end"), ("up_start", "up_end"), ("fwd_start", "fwd_end"),
-          ("exec_start", "exec_end"), ("down_start", "down_end"))
+          ("exec_start", "exec_end"), ("down_start", "down_end"),
+          # trace format 2 (checked only when the fields exist)
+          ("up_wait_start", "up_start"), ("down_start", "down_fiber_end"), ("down_radio_start", "down_end"))
 
 # ---------------------------------------------------------------------------------------------
 # Nasty values

@@ -113,8 +113,10 @@ def main():
     c.report(bool((np.diff(starts.queue_enter.to_numpy()) >= 0).all()), "service in FIFO order of queue entry")
 
     # 4. Little's law with the /servers samples: L = lambda W.
-    s = tr.servers
-    s = s[(s.server == 0) & (s.time > t0) & (s.time < t_end)]
+    # idle spells are stored as one row: put the samples back on the full grid for time averages
+    s = mt.servers_on_grid(tr.servers, float(tr.attrs["cfg.sample"]))
+    # mecsim_trace numbers servers by their deployment id (1..M) in every trace format.
+    s = s[(s.server == 1) & (s.time > t0) & (s.time < t_end)]
     in_system = (s.queued + s.in_service).to_numpy().astype(float)
     if len(in_system) >= 10 * N_BATCHES:
         L = in_system.mean()

@@ -44,7 +44,7 @@ grep -v 'zoneRoute' "$src/platforms/wifi_cell.xml" > "$in/wifi_no_zoneroute.xml"
 case_ wifi_zones_not_connected 2 one "SimGrid cannot compute the route from 'md-0' to 'bs'" -- \
   "$in/wifi_no_zoneroute.xml" "$src/deployments/wifi_cell.xml"
 grep -v 'route src="es-1" dst="es-' "$src/platforms/dtomalb_n5.xml" > "$in/star.xml"
-case_ star_fiber_via_first 2 one "platform $in/star.xml: no route from 'es-1' to 'es-2'" "forward=via-first" -- \
+case_ star_fiber_via_first 2 one "platform $in/star.xml: no route from 'es-1' to 'es-2'" "forward=via-first" "--forward direct uses the platform's route" -- \
   "$in/star.xml" "$src/deployments/dtomalb_n5.xml" --policy round-robin --tasks_per_md 2
 d=$tmp/star_direct && mkdir -p "$d"
 if "$bin" "$in/star.xml" "$src/deployments/dtomalb_n5.xml" --policy round-robin --tasks_per_md 2 --forward direct \

@@ -1,6 +1,7 @@
 /* test_trace.c - HDF5 trace writer: round trip through the HDF5 C API,
  * empty datasets, attributes, temp-file/commit protocol, error messages,
- * and the Python reader (analysis/mecsim_trace.py) on a written file. */
+ * chunks sized to the run (small traces stay small), /devices, and the
+ * Python reader (analysis/mecsim_trace.py) on a written file. */
 #include <errno.h>
 #include <hdf5.h>
 #include <signal.h>
@@ -20,7 +21,9 @@
 #define NDEC 23
 #define NSRV 15
 #define NTRN 9
+#define NDEV 11
 #define BUF 7
+#define NDBL 27 /* arrival .. deadline: consecutive doubles of trace_task_rec_t */
 
 static int exists(const char *p) {
   struct stat st;
@@ -42,21 +45,39 @@ static void make_task(trace_task_rec_t *r, uint64_t i) {
   int f = 0;
   r->id = 1000000007ULL * i + 3; /* uses the upper 32 bits too */
   r->md = (int32_t)(10 * i + 1);
-  r->target = (int32_t)(i % 4); /* 0 = local, 1..3 = servers 0..2 */
+  r->target = (int32_t)(i % 4); /* 0 = local, 1..3 = servers 1..3 */
   r->partition = -(int32_t)i;
   r->slot = (int32_t)(7 * i + 2);
   r->dnn = (int32_t)(i % 5) - 1;
   r->missed = (int32_t)(i % 2);
-  /* arrival .. deadline are 24 consecutive doubles in the struct. */
-  for (f = 0; f < 24; f++) {
+  /* arrival .. deadline are NDBL consecutive doubles in the struct. */
+  for (f = 0; f < NDBL; f++) {
     double v = val(i, f);
     memcpy((char *)r + offsetof(trace_task_rec_t, arrival) + f * sizeof(double), &v, sizeof v);
   }
   r->done = r->arrival + 0.5 + (double)i; /* delay = 0.5 + i */
   if (r->target == 0) { /* a local task: offloading phases did not happen */
-    r->up_start = r->up_end = r->fwd_start = r->fwd_end = NAN;
+    r->up_wait_start = r->up_start = r->up_end = r->fwd_start = r->fwd_end = NAN;
     r->queue_enter = r->exec_start = r->exec_end = r->down_start = r->down_end = NAN;
+    r->down_fiber_end = r->down_radio_start = NAN;
   }
+}
+
+static void make_device(trace_device_rec_t *r, uint64_t i) {
+  memset(r, 0, sizeof *r);
+  r->md = (int32_t)i;
+  r->dnn = (int32_t)(i % 5) - 1;
+  r->distance_m = val(i, 0);
+  r->cpu_hz = val(i, 1);
+  r->tx_power_w = val(i, 2);
+  r->kappa = val(i, 3);
+  r->path_gain = val(i, 4);
+  char host[128];
+  if (i == 3) /* longer than the field: truncated to TRACE_NAME_LEN - 1 bytes */
+    snprintf(host, sizeof host, "a-very-long-host-name-%0100d", 7);
+  else
+    snprintf(host, sizeof host, "md%llu", (unsigned long long)i);
+  trace_device_set_names(r, host, "bs");
 }
 
 static void make_decision(trace_decision_rec_t *r, uint64_t i) {
@@ -74,7 +95,7 @@ static void make_decision(trace_decision_rec_t *r, uint64_t i) {
 static void make_server(trace_server_rec_t *r, uint64_t i) {
   memset(r, 0, sizeof *r); /* clears the padding after in_service too */
   r->time = val(i, 0);
-  r->server = (int32_t)(i % 3);
+  r->server = (int32_t)(i % 3 + 1); /* server ids 1..3 */
   r->queued = (int32_t)(5 * i);
   r->in_service = (int32_t)(i % 2 + 1);
   r->backlog_cycles = val(i, 1);
@@ -106,13 +127,14 @@ static hid_t task_type(void) {
   INS(t, trace_task_rec_t, slot, H5T_NATIVE_INT32);
   INS(t, trace_task_rec_t, dnn, H5T_NATIVE_INT32);
   INS(t, trace_task_rec_t, missed, H5T_NATIVE_INT32);
-  static const char *dbl[] = {"arrival",     "decide_start", "decide_end",   "local_start",
-                              "local_end",   "up_start",     "up_end",       "fwd_start",
-                              "fwd_end",     "queue_enter",  "exec_start",   "exec_end",
-                              "down_start",  "down_end",     "done",         "input_bits",
-                              "cycles",      "output_bits",  "local_cycles", "up_rate_bps",
-                              "energy_local_j", "energy_tx_j", "price",      "deadline"};
-  for (int f = 0; f < 24; f++)
+  static const char *dbl[NDBL] = {
+      "arrival",        "decide_start",   "decide_end",       "local_start",  "local_end",
+      "up_wait_start",  "up_start",       "up_end",           "fwd_start",    "fwd_end",
+      "queue_enter",    "exec_start",     "exec_end",         "down_start",   "down_fiber_end",
+      "down_radio_start", "down_end",     "done",             "input_bits",   "cycles",
+      "output_bits",    "local_cycles",   "up_rate_bps",      "energy_local_j", "energy_tx_j",
+      "price",          "deadline"};
+  for (int f = 0; f < NDBL; f++)
     H5Tinsert(t, dbl[f], offsetof(trace_task_rec_t, arrival) + f * sizeof(double),
               H5T_NATIVE_DOUBLE);
   return t;
@@ -139,6 +161,23 @@ static hid_t server_type(void) {
   INS(t, trace_server_rec_t, in_service, H5T_NATIVE_INT32);
   INS(t, trace_server_rec_t, backlog_cycles, H5T_NATIVE_DOUBLE);
   INS(t, trace_server_rec_t, load_factor, H5T_NATIVE_DOUBLE);
+  return t;
+}
+
+static hid_t device_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(trace_device_rec_t));
+  hid_t name = H5Tcopy(H5T_C_S1);
+  H5Tset_size(name, TRACE_NAME_LEN);
+  INS(t, trace_device_rec_t, md, H5T_NATIVE_INT32);
+  INS(t, trace_device_rec_t, dnn, H5T_NATIVE_INT32);
+  INS(t, trace_device_rec_t, distance_m, H5T_NATIVE_DOUBLE);
+  INS(t, trace_device_rec_t, cpu_hz, H5T_NATIVE_DOUBLE);
+  INS(t, trace_device_rec_t, tx_power_w, H5T_NATIVE_DOUBLE);
+  INS(t, trace_device_rec_t, kappa, H5T_NATIVE_DOUBLE);
+  INS(t, trace_device_rec_t, path_gain, H5T_NATIVE_DOUBLE);
+  INS(t, trace_device_rec_t, host, name);
+  INS(t, trace_device_rec_t, bs, name);
+  H5Tclose(name);
   return t;
 }
 
@@ -244,6 +283,7 @@ static int write_sample(const char *path, int deflate) {
   trace_decision_rec_t dr;
   trace_server_rec_t sr;
   trace_training_rec_t nr;
+  trace_device_rec_t vr;
   int fails = 0;
   /* Interleave the datasets, as a simulation does. */
   for (uint64_t i = 0; i < NTASK; i++) {
@@ -260,6 +300,10 @@ static int write_sample(const char *path, int deflate) {
     if (i < NTRN) {
       make_training(&nr, i);
       fails += trace_add_training(t, &nr) != 0;
+    }
+    if (i < NDEV) {
+      make_device(&vr, i);
+      fails += trace_add_device(t, &vr) != 0;
     }
   }
   CHECK(fails == 0);
@@ -292,7 +336,8 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 31);
+  CHECK(file_nmembers(f, "tasks") == 34);
+  CHECK(file_nmembers(f, "devices") == 9);
   CHECK(file_nmembers(f, "decisions") == 8);
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
@@ -314,7 +359,7 @@ static void roundtrip(int deflate) {
     CHECK(tasks[37].partition == -37);
     CHECK_NEAR(tasks[37].done - tasks[37].arrival, 37.5, 1e-9);
     CHECK(isnan(tasks[36].exec_start) && isnan(tasks[36].up_end)); /* 36 % 4 == 0: local */
-    CHECK_NEAR(tasks[99].deadline, val(99, 23), 0);
+    CHECK_NEAR(tasks[99].deadline, val(99, NDBL - 1), 0);
   }
   free(tasks);
 
@@ -350,6 +395,22 @@ static void roundtrip(int deflate) {
   }
   CHECK(bad == 0);
   free(trn);
+
+  trace_device_rec_t *dev = read_all(f, "devices", device_type(), sizeof *dev, &n);
+  CHECK(n == NDEV);
+  bad = 0;
+  for (uint64_t i = 0; dev && i < n && i < NDEV; i++) {
+    trace_device_rec_t e;
+    make_device(&e, i);
+    if (memcmp(&e, &dev[i], sizeof e) != 0) bad++;
+  }
+  CHECK(bad == 0);
+  if (dev) {
+    CHECK(strcmp(dev[2].host, "md2") == 0 && strcmp(dev[2].bs, "bs") == 0);
+    CHECK(strlen(dev[3].host) == TRACE_NAME_LEN - 1 && strncmp(dev[3].host, "a-very-long-host-name-", 22) == 0);
+    CHECK(dev[0].dnn == -1 && dev[1].dnn == 0);
+  }
+  free(dev);
 
   /* messages received nothing: it exists with 0 rows. */
   hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(trace_message_rec_t));
@@ -392,6 +453,108 @@ static void test_chunk_boundaries(void) {
   CHECK(bad == 0);
   free(got);
   H5Fclose(f);
+  unlink(path);
+}
+
+/* Rows per chunk of dataset `name` (0 on error). */
+static hsize_t chunk_rows(hid_t file, const char *name) {
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  if (d < 0) return 0;
+  hid_t dcpl = H5Dget_create_plist(d);
+  hsize_t c[1] = {0};
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, c) != 1) c[0] = 0;
+  H5Pclose(dcpl);
+  H5Dclose(d);
+  return c[0];
+}
+
+static long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Writes n tasks, n decisions, 2n server samples and 5 devices with the
+ * default buffer (as mecsim does); returns 0 on success. */
+static int write_run(const char *path, uint64_t n) {
+  char err[512];
+  trace_t *t = trace_open(path, 0, err, sizeof err);
+  CHECK(t != NULL);
+  if (!t) return -1;
+  int fails = 0;
+  trace_device_rec_t vr;
+  for (uint64_t i = 0; i < 5; i++) {
+    make_device(&vr, i);
+    fails += trace_add_device(t, &vr) != 0;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    trace_task_rec_t tr;
+    trace_decision_rec_t dr;
+    trace_server_rec_t sr;
+    make_task(&tr, i);
+    make_decision(&dr, i);
+    fails += trace_add_task(t, &tr) != 0;
+    fails += trace_add_decision(t, &dr) != 0;
+    for (uint64_t k = 0; k < 2; k++) {
+      make_server(&sr, 2 * i + k);
+      fails += trace_add_server(t, &sr) != 0;
+    }
+  }
+  CHECK(fails == 0);
+  return trace_close(t, 1);
+}
+
+/* Chunks are sized to the run: a short run's tables are one chunk of exactly
+ * their rows (a 100-task trace was 2.4 MB with 16384-row chunks), a long
+ * run keeps the usual chunks (the whole 16384-record buffer, split to stay
+ * under 1 MiB: 4096 task rows), and no chunk exceeds 1 MiB. */
+static void test_chunk_sizing(void) {
+  char path[256];
+  test_path(path, sizeof path, "small");
+  CHECK(write_run(path, 100) == 0);
+  long size = file_size(path);
+  printf("100-task trace: %ld bytes\n", size);
+  CHECK(size > 0 && size < 200 * 1000);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  CHECK(f >= 0);
+  if (f >= 0) {
+    CHECK(chunk_rows(f, "tasks") == 100);
+    CHECK(chunk_rows(f, "decisions") == 100);
+    CHECK(chunk_rows(f, "servers") == 200);
+    CHECK(chunk_rows(f, "devices") == 5);
+    CHECK(chunk_rows(f, "messages") >= 1); /* empty, still a (tiny) chunked dataset */
+    H5Fclose(f);
+  }
+  unlink(path);
+
+  /* Long run: the buffer filled, the usual chunks. */
+  test_path(path, sizeof path, "long");
+  CHECK(write_run(path, 20000) == 0);
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  CHECK(f >= 0);
+  if (f >= 0) {
+    CHECK(chunk_rows(f, "tasks") == 4096); /* 16384 x 248 B = 3.9 MiB: 4 chunks per buffer */
+    CHECK(chunk_rows(f, "servers") == 16384);
+    hsize_t n;
+    trace_task_rec_t *got = read_all(f, "tasks", task_type(), sizeof *got, &n);
+    CHECK(n == 20000);
+    trace_task_rec_t e;
+    make_task(&e, 19999);
+    CHECK(got && memcmp(&e, &got[19999], sizeof e) == 0);
+    free(got);
+    H5Fclose(f);
+  }
+  unlink(path);
+
+  /* Mid-size run written in one flush: one chunk per ~1 MiB. */
+  test_path(path, sizeof path, "mid");
+  CHECK(write_run(path, 10000) == 0);
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  CHECK(f >= 0);
+  if (f >= 0) {
+    hsize_t c = chunk_rows(f, "tasks");
+    CHECK(c == 3334 && c * sizeof(trace_task_rec_t) <= (1u << 20)); /* 2.48 MB in 3 chunks */
+    H5Fclose(f);
+  }
   unlink(path);
 }
 
@@ -443,8 +606,8 @@ static void test_empty_and_units(void) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f < 0) return;
-  const char *names[] = {"tasks", "decisions", "servers", "training", "messages"};
-  for (int i = 0; i < 5; i++) {
+  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages"};
+  for (int i = 0; i < 6; i++) {
     hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
     hsize_t n;
     free(read_all(f, names[i], mt, sizeof(double), &n));
@@ -458,9 +621,22 @@ static void test_empty_and_units(void) {
   free(desc);
   char *units = read_str_attr(d, "units");
   CHECK(units && strstr(units, "arrival: s") && strstr(units, "input_bits: bit") &&
-        strstr(units, "energy_local_j: J"));
+        strstr(units, "energy_local_j: J") && strstr(units, "up_wait_start: s") &&
+        strstr(units, "down_fiber_end: s") && strstr(units, "down_radio_start: s"));
   free(units);
   H5Dclose(d);
+  d = H5Dopen2(f, "devices", H5P_DEFAULT);
+  units = read_str_attr(d, "units");
+  CHECK(units && strstr(units, "distance_m: m") && strstr(units, "cpu_hz: cycle/s") &&
+        strstr(units, "tx_power_w: W") && strstr(units, "host: text"));
+  free(units);
+  H5Dclose(d);
+  /* Format 2: server ids 1..M, radio waits, /devices. */
+  int64_t fmt = 0;
+  hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
+  CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
+  if (a >= 0) H5Aclose(a);
+  CHECK(fmt == 2);
   H5Fclose(f);
   unlink(path);
 }
@@ -766,7 +942,7 @@ static void test_python_reader(void) {
   CHECK_NEAR(de, 0, 1e-6);
   CHECK_NEAR(dw, 0, 1e-6);
   CHECK(nan36 == 1);  /* task 36 ran locally: no queue wait */
-  CHECK(server == 0); /* task 37: target 1 = server 0 */
+  CHECK(server == 1); /* task 37: target 1 = server 1 (ids as deployed) */
   CHECK(id == 1000000007ULL * 37 + 3);
   CHECK(many == 2 * NTASK && runs == 2 && many_srv == 2 * NSRV);
   CHECK(strstr(mpol, "round_robin") != NULL);
@@ -780,7 +956,7 @@ static void test_python_reader(void) {
   while (fgets(line, sizeof line, p)) {
     fputs(line, stdout);
     if (strstr(line, "tasks: 100")) saw_tasks = 1;
-    if (strstr(line, "per target: local: 25, server 0: 25")) saw_target = 1;
+    if (strstr(line, "per target: local: 25, server 1: 25")) saw_target = 1;
   }
   CHECK(pclose(p) == 0);
   CHECK(saw_tasks && saw_target);
@@ -792,6 +968,7 @@ int main(void) {
   RUN(test_roundtrip);
   RUN(test_roundtrip_deflate);
   RUN(test_chunk_boundaries);
+  RUN(test_chunk_sizing);
   RUN(test_empty_and_units);
   RUN(test_attributes);
   RUN(test_commit_protocol);
