@@ -66,9 +66,11 @@ TASK_PHASES_V2 = {
     "radio_down": ("down_radio_start", "down_end"),    # radio download transfer
 }
 
-# Types of the scenario knobs (src/model/scenario.c), for the cfg.KEY root
-# attributes, which the writer stores as text. A knob not listed here is
-# parsed as an int, then a float, and otherwise kept as text.
+# Types of the scenario knobs, for the cfg.KEY root attributes, which the
+# writer stores as text. Traces record the types themselves (root attribute
+# cfg_types, "name:double,name:int,..."); this copy of src/model/scenario.c's
+# table serves older traces without it. A knob in neither is parsed as an
+# int, then a float, and otherwise kept as text.
 KNOB_TYPES = {
     **{k: float for k in ("bandwidth", "bs_tx_power", "cell_radius", "ctrl_bits", "gather", "kappa", "l0",
                           "md_tx_power", "min_distance", "noise_dbm_hz", "path_gain_db", "path_loss_exp",
@@ -211,7 +213,23 @@ def run_name(path):
 _INT_RE = re.compile(r"\s*[-+]?\d+\s*")
 
 
-def typed_value(key, value):
+CFG_TYPE_NAMES = {"double": float, "int": int, "u64": int, "string": str, "dist": str}
+
+
+def knob_types(attrs):
+    """{knob: type} from a trace's cfg_types attribute, or KNOB_TYPES when it has none."""
+    text = _decode(attrs.get("cfg_types", "")) if attrs else ""
+    if not text:
+        return KNOB_TYPES
+    out = {}
+    for item in str(text).split(","):
+        name, _, kind = item.partition(":")
+        if name and kind in CFG_TYPE_NAMES:
+            out[name] = CFG_TYPE_NAMES[kind]
+    return out
+
+
+def typed_value(key, value, types=None):
     """A root attribute's value with the type of its knob: the writer stores
     cfg.KEY as text; a float knob gives a float, an int knob an int, a text
     knob stays str. Other text that parses as an int or a float is
@@ -219,7 +237,7 @@ def typed_value(key, value):
     if not isinstance(value, str):
         return value
     knob = key[4:] if key.startswith("cfg.") else key
-    kind = KNOB_TYPES.get(knob) if key.startswith("cfg.") else None
+    kind = (types or KNOB_TYPES).get(knob) if key.startswith("cfg.") else None
     if kind is str:
         return value
     text = value.strip()
@@ -275,7 +293,7 @@ def load_many(paths, datasets=DATASETS, columns=("policy",)):
             df.insert(0, "run", run)
             for i, col in enumerate(columns):
                 value = tr.attrs.get(col, run if col == "policy" else None)
-                df.insert(1 + i, col, typed_value(col, value))
+                df.insert(1 + i, col, typed_value(col, value, knob_types(tr.attrs)))
             per_ds[name].append(df)
     frames = {name: pd.concat(dfs, ignore_index=True) if dfs else pd.DataFrame()
               for name, dfs in per_ds.items()}

@@ -303,6 +303,16 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   rc |= trace_set_attr_string(t, "units",
                               "SI: time s, data bit, work CPU cycle (1 cycle = 1 SimGrid flop), speed cycle/s, "
                               "rate bit/s, energy J, power W");
+  /* The knobs' types, so that readers type the cfg.KEY texts without a copy of the knob table */
+  char types[4096];
+  size_t used = 0;
+  types[0] = '\0';
+  for (const mec_knob_t *k = mec_scenario_knobs(); k->name && used < sizeof types; k++) {
+    static const char *const names[] = {"double", "int", "u64", "string", "dist"};
+    int n = snprintf(types + used, sizeof types - used, "%s%s:%s", used ? "," : "", k->name, names[k->type]);
+    used += n > 0 ? (size_t)n : 0;
+  }
+  rc |= trace_set_attr_string(t, "cfg_types", types);
   for (const mec_knob_t *k = mec_scenario_knobs(); k->name; k++) {
     char val[MEC_STR + 64], name[96];
     mec_scenario_get(&w->sc, k, val, sizeof val);

@@ -165,6 +165,13 @@ check(isinstance(row["cfg.rate"], (float, np.floating)) and row["cfg.rate"] == 1
       f"load_many typed columns: cfg.rate {row['cfg.rate']!r} ({type(row['cfg.rate']).__name__}), "
       f"cfg.tasks_per_md {row['cfg.tasks_per_md']!r} ({type(row['cfg.tasks_per_md']).__name__}), "
       f"cfg.task_bits {row['cfg.task_bits']!r}")
+# the trace records every knob's type (cfg_types), so a knob added later is typed without the reader's table
+attrs = many.attrs[next(iter(many.attrs))]
+if "cfg_types" in attrs:
+    types = mt.knob_types(attrs)
+    cfg_keys = sorted(k[4:] for k in attrs if k.startswith("cfg."))
+    check(set(cfg_keys) <= set(types) and types.get("progress", int) is int and types.get("rate") is float,
+          f"cfg_types types all {len(cfg_keys)} knobs (missing: {sorted(set(cfg_keys) - set(types)) or 'none'})")
 try:
     mt.load_many([trace], datasets=(), columns=("cfg.rat",))
     check(False, "load_many(columns=('cfg.rat',)) raises")
