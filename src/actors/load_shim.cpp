@@ -21,9 +21,18 @@ static int guarded(void (*load)(const char*), const char* path, char* err, size_
   return -1;
 }
 
+/* Loads the platform and seals it at once: SimGrid checks some zones (a
+ * Wi-Fi zone's access point) only when sealing, which would otherwise happen
+ * at the start of the run, after mecsim has stopped catching its aborts. */
+static void load_and_seal(const char* path)
+{
+  simgrid_load_platform(path);
+  simgrid::s4u::Engine::get_instance()->seal_platform();
+}
+
 extern "C" int mec_load_platform(const char* path, char* err, size_t errlen)
 {
-  return guarded(simgrid_load_platform, path, err, errlen);
+  return guarded(load_and_seal, path, err, errlen);
 }
 
 extern "C" int mec_load_deployment(const char* path, char* err, size_t errlen)
