@@ -150,6 +150,8 @@ static void on_crash(int sig, siginfo_t *info, void *uctx)
     report_capture();
     _exit(2);
   }
+  if (capture_fd >= 0)
+    dup2(saved_stderr, STDERR_FILENO); /* the user must see this one */
   say_stopped("stopped by ", sig);
   /* Hand the signal to whoever handled it before (SimGrid's stack-overflow
    * report, AddressSanitizer), or to the default action. */
