@@ -83,30 +83,10 @@ static int check_tag(const mec_xml_tag_t *tag, void *ud)
 
 int mec_check_deployment(const char *path, char *err, size_t errlen)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "cannot read deployment file '%s': %s", path, strerror(errno));
-    return -1;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *text = malloc(cap);
-  size_t got;
-  while (text && (got = fread(text + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      char *g = realloc(text, cap * 2);
-      if (!g) {
-        free(text);
-        text = NULL;
-        break;
-      }
-      text = g;
-      cap *= 2;
-    }
-  }
-  fclose(f);
+  size_t len;
+  char *text = mec_read_file(path, &len);
   if (!text) {
-    snprintf(err, errlen, "deployment %s: out of memory while reading it", path);
+    snprintf(err, errlen, "cannot read deployment file '%s': %s", path, strerror(errno));
     return -1;
   }
   check_ctx_t c = {path, err, errlen};

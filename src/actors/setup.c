@@ -266,29 +266,12 @@ static int read_replay(setup_ctx_t *c, mec_world_t *w)
   return 0;
 }
 
-static char *read_file(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
-  if (buf) {
-    size_t got = fread(buf, 1, (size_t)size, f);
-    buf[got] = '\0';
-  }
-  fclose(f);
-  return buf;
-}
-
 static int write_attributes(setup_ctx_t *c, mec_world_t *w)
 {
   trace_t *t = w->trace;
   char *dump = mec_scenario_dump(&w->sc);
-  char *platform = read_file(c->in->platform_path);
-  char *deployment = read_file(c->in->deployment_path);
+  char *platform = mec_read_file(c->in->platform_path, NULL);
+  char *deployment = mec_read_file(c->in->deployment_path, NULL);
   char simgrid_version[64];
   snprintf(simgrid_version, sizeof simgrid_version, "%d.%d.%d", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR,
            SIMGRID_VERSION_PATCH);

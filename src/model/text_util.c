@@ -1,5 +1,7 @@
 /* text_util.c - see text_util.h. */
 #include "model/text_util.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int mec_edit_distance(const char *a, const char *b)
@@ -36,4 +38,33 @@ const char *mec_closest(const char *word, const char *const *candidates, size_t 
     }
   }
   return best;
+}
+
+char *mec_read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, n = 0, got;
+  char *buf = malloc(cap);
+  while (buf && (got = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
+    n += got;
+    if (n == cap - 1) {
+      char *g = realloc(buf, cap * 2);
+      if (!g) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = g;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (buf) {
+    buf[n] = '\0';
+    if (len)
+      *len = n;
+  }
+  return buf;
 }
