@@ -43,7 +43,7 @@ import pandas as pd
 DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 2
+TRACE_FORMAT = 3
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -95,7 +95,7 @@ class Trace:
     """One trace (or several concatenated by load_many).
 
     Attributes: path, attrs (dict), units ({dataset: {field: unit}}),
-    descriptions ({dataset: str}), format (trace format, 1 or 2; for
+    descriptions ({dataset: str}), format (trace format, 1 to 3; for
     load_many the newest of the runs), and one DataFrame per dataset.
     """
 
@@ -176,7 +176,7 @@ def trace_format(attrs):
 
 
 def load(path, datasets=DATASETS):
-    """Reads a trace file (format 1 or 2). Returns a Trace; datasets lists
+    """Reads a trace file (format 1, 2 or 3). Returns a Trace; datasets lists
     those to read (others are empty DataFrames). Server numbers are the
     deployment's ids 1..M whatever the format."""
     frames, units, descriptions = {}, {}, {}
@@ -477,7 +477,7 @@ def write_plots(paths, directory):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Summarize mecsim HDF5 traces (format 1 or 2).")
+    ap = argparse.ArgumentParser(description="Summarize mecsim HDF5 traces (format 1 to 3).")
     ap.add_argument("traces", nargs="+", help="trace files (.h5)")
     ap.add_argument("--attrs", action="store_true", help="also print every root attribute")
     ap.add_argument("--plots", metavar="DIR",

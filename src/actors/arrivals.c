@@ -127,7 +127,10 @@ static int draw(pending_t *p, double prev)
     p->t = strcmp(sc->arrivals, "poisson") == 0 ? prev + gsl_ran_exponential(m->workload, 1.0 / sc->rate)
                                                  : p->k * sc->slot;
     p->bits = mec_dist_sample(&sc->task_bits, m->workload);
-    p->cycles = mec_dist_sample(&sc->task_cycles, m->workload);
+    if (mec_scenario_cycles_per_bit(sc))
+      p->cycles = mec_dist_sample(&sc->task_cycles_per_bit, m->workload) * p->bits;
+    else
+      p->cycles = mec_dist_sample(&sc->task_cycles, m->workload);
     p->out = mec_dist_sample(&sc->result_bits, m->workload);
     p->deadline = mec_dist_sample(&sc->deadline, m->workload);
   }

@@ -151,10 +151,9 @@ static void per_slot_controller(void)
     }
     for (size_t i = 0; i < n; i++)
       w->batch[i] = mec_fifo_pop(&w->requests);
-    if (mec_world_decide(w->batch, n, 0) != 0)
+    /* wakes each task as its decision takes effect */
+    if (mec_world_decide(w->batch, n, 0, 1) != 0)
       return;
-    for (size_t i = 0; i < n; i++)
-      sg_sem_release(w->batch[i]->wake);
   }
 }
 

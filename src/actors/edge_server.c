@@ -1,8 +1,15 @@
 /* edge_server.c - an edge server: `cores` tasks execute at once, the others
  * wait in a FIFO in true arrival order (SimGrid mailboxes do not keep it),
  * and a finishing task hands its core to the oldest waiting one. Each task
- * is a SimGrid execution on the server host, run by the task's own actor; a
- * CPU share from the policy becomes an execution bound. */
+ * is a SimGrid execution on the server host, run by the task's own actor.
+ *
+ * A task given a CPU share by the policy (decision.cpu_share in (0, 1], a
+ * fraction of one core's speed; DyNN eq. 2) has that share reserved: it
+ * starts at once, takes no core from the FCFS tasks and never queues, and
+ * its execution is bounded to share x core speed. SimGrid's CPU sharing
+ * gives each such execution its bound while the shares running together
+ * (and any FCFS task) fit in the host; when they do not, all of them slow
+ * down: the paper's "no queueing" holds only as long as the shares do. */
 #include "actors/tpos_sim.h"
 #include "actors/world.h"
 
@@ -13,14 +20,49 @@
 #include <simgrid/semaphore.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <xbt/log.h>
 
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_server, mecsim, "edge servers");
+
+static void serve_reserved(mec_server_state_t *st, mec_task_ctx_t *ctx)
+{
+  if (st->n_reserved == st->cap_reserved) {
+    int cap = st->cap_reserved ? 2 * st->cap_reserved : 16;
+    sg_exec_t *r = realloc(st->reserved, (size_t)cap * sizeof *r);
+    if (!r) {
+      mec_world_fail("out of memory for %d executions on reserved CPU shares", cap);
+      return;
+    }
+    st->reserved = r;
+    st->cap_reserved = cap;
+  }
+  st->in_service++;
+  ctx->rec.exec_start = simgrid_get_clock();
+  sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
+  double share = ctx->decision.cpu_share < 1 ? ctx->decision.cpu_share : 1;
+  sg_exec_set_bound(e, share * sg_host_get_speed(st->host));
+  int slot = st->n_reserved++;
+  st->reserved[slot] = e;
+  sg_exec_start(e);
+  sg_exec_wait(e);
+  for (int i = 0; i < st->n_reserved; i++) /* others may have ended and moved it */
+    if (st->reserved[i] == e) {
+      st->reserved[i] = st->reserved[--st->n_reserved];
+      break;
+    }
+  st->in_service--;
+  ctx->rec.exec_end = simgrid_get_clock();
+}
 
 void mec_edge_server_serve(int s, mec_task_ctx_t *ctx)
 {
   mec_world_t *w = mec_world;
   mec_server_state_t *st = &w->srv[s];
+  if (ctx->decision.cpu_share > 0) {
+    serve_reserved(st, ctx);
+    return;
+  }
   if (st->busy_cores < st->cores) {
     st->busy_cores++;
   } else { /* all cores busy: wait in line until a finishing task hands over its core */
@@ -34,8 +76,6 @@ void mec_edge_server_serve(int s, mec_task_ctx_t *ctx)
   st->in_service++;
   ctx->rec.exec_start = simgrid_get_clock();
   sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
-  if (ctx->decision.cpu_share > 0 && ctx->decision.cpu_share < 1)
-    sg_exec_set_bound(e, ctx->decision.cpu_share * sg_host_get_speed(st->host));
   st->running[core] = e;
   sg_exec_start(e);
   sg_exec_wait(e);

@@ -20,6 +20,8 @@
 #include <simgrid/semaphore.h>
 #include <string.h>
 
+#define RADIO_UNITS_PER_BIT 1024.0
+
 static int wifi_level(const mec_md_state_t *m, double rate_bps)
 {
   int best = m->wifi_levels - 1; /* slowest level when nothing fits */
@@ -43,9 +45,14 @@ double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, i
     mec_wifi_set_rate(m->radio, m->host, wifi_level(m, rate_bps));
     sg_host_sendto(uplink ? m->host : w->bs, uplink ? w->bs : m->host, bits / 8.0);
   } else {
-    sg_link_set_bandwidth(m->radio, rate_bps / 8.0);
-    long bytes = (long)llround(bits / 8.0);
-    sg_comm_t c = sg_mailbox_put_async(m->radio_mb, payload, bytes);
+    /* SimGrid sizes are whole units: in bytes, a 20.7-bit task would move
+     * 24 bits (DyNN's tasks go down to a few bits). The link is this MD's
+     * alone and carries one transfer at a time, so its unit can be 1/1024
+     * bit: the size is exact to 0.05 % of a bit (1e15 bits, the largest
+     * task, is 1e18 units, within a long). */
+    sg_link_set_bandwidth(m->radio, rate_bps * RADIO_UNITS_PER_BIT);
+    long units = (long)llround(bits * RADIO_UNITS_PER_BIT);
+    sg_comm_t c = sg_mailbox_put_async(m->radio_mb, payload, units);
     sg_mailbox_get(m->radio_mb);
     sg_comm_wait(c);
   }

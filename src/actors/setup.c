@@ -646,6 +646,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   w->sys.noise_w_per_hz = noise;
   w->sys.bs_tx_power_w = sc->bs_tx_power;
   w->sys.seed = sc->seed;
+  w->sys.decider_hz = strcmp(sc->decide_on, "md") == 0 ? 0 : sg_host_get_speed(w->bs);
   for (int i = 0; i < n_md; i++) {
     w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
     w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
@@ -739,6 +740,7 @@ void mec_world_free(mec_world_t *w)
   }
   for (int s = 0; w->srv && s < w->n_servers; s++) {
     free(w->srv[s].running);
+    free(w->srv[s].reserved);
   }
   free(w->md);
   free(w->md_info);

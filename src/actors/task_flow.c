@@ -74,7 +74,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
   mec_world_t *w = mec_world;
   ctx->rec.decide_start = simgrid_get_clock();
   if (w->decide_on_md) {
-    mec_world_decide(&ctx, 1, 1);
+    mec_world_decide(&ctx, 1, 1, 0);
     return;
   }
   if (w->sc.ctrl_bits > 0)
@@ -95,7 +95,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
       sg_sem_acquire(ctx->wake); /* handed the controller by the request ahead */
     }
     w->controller_busy = 1;
-    mec_world_decide(&ctx, 1, 0);
+    mec_world_decide(&ctx, 1, 0, 0);
     mec_task_ctx_t *next = mec_fifo_pop(&w->requests);
     if (next)
       sg_sem_release(next->wake); /* stays busy: the next request has it */
@@ -144,6 +144,8 @@ void mec_task_flow(int argc, char **argv)
   r->partition = d->partition;
   r->slot = d->slot;
   r->price = d->price;
+  r->bw_share = d->bw_share > 0 ? d->bw_share : 0;
+  r->cpu_share = d->cpu_share > 0 ? d->cpu_share : 0;
 
   double local_cycles = d->target == 0 ? ctx->task.cycles : 0;
   ctx->server_cycles = ctx->task.cycles - local_cycles;

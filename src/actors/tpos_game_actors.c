@@ -570,7 +570,8 @@ static int run_period(long k, tpos_player_t *list, int n)
   period_free(P); /* the players no longer touch it */
   w->decisions++;
   if (w->trace) {
-    trace_decision_rec_t r = {t_start, simgrid_get_clock(), n, 1, flops, (double)wakeups, 0, (double)messages};
+    double t_done = simgrid_get_clock();
+    trace_decision_rec_t r = {t_start, t_done, n, 1, flops, (double)wakeups, 0, (double)messages, t_done, 0, 0, 0};
     if (trace_add_decision(w->trace, &r) != 0) {
       mec_world_fail("trace: %s", trace_error(w->trace));
       return -1;

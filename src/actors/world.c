@@ -156,6 +156,8 @@ void mec_world_refresh_servers(void)
     for (int c = 0; c < st->cores; c++)
       if (st->running[c])
         backlog += sg_exec_get_remaining(st->running[c]);
+    for (int r = 0; r < st->n_reserved; r++)
+      backlog += sg_exec_get_remaining(st->reserved[r]);
     in->queued = (int)st->queue.length;
     in->in_service = st->in_service;
     in->backlog_cycles = backlog;
@@ -170,7 +172,30 @@ void mec_world_refresh(void)
     refresh_md(i);
 }
 
-int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
+/* The decisions of batch tasks with (target == 0) == local take effect now:
+ * each gets its decision and decide_end, and with `release` its actor is woken. */
+static void take_effect(mec_task_ctx_t **batch, const mec_decision_t *dec, size_t n, int local, int release)
+{
+  double now = simgrid_get_clock();
+  for (size_t i = 0; i < n; i++) {
+    if ((dec[i].target == 0) != local)
+      continue;
+    batch[i]->decision = dec[i];
+    batch[i]->rec.decide_end = now;
+    if (release)
+      sg_sem_release(batch[i]->wake);
+  }
+}
+
+static void execute_flops(double flops)
+{
+  /* A compute shorter than SimGrid's time accuracy (1e-9 s) cannot move the
+   * clock: skip the activity (e.g. a 3-flop random draw). */
+  if (flops > 0 && flops / sg_host_get_speed(sg_host_self()) >= 1e-9)
+    sg_actor_execute(flops);
+}
+
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
 {
   mec_world_t *w = mec_world;
   double t_request = simgrid_get_clock();
@@ -192,32 +217,52 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md)
   for (size_t i = 0; i < n; i++)
     refresh_md(tasks[i].md);
   mec_batch_t b = {n, tasks};
-  mec_cost_t cost = {0, 0, 0};
+  mec_cost_t cost = {0};
   int rc = w->policy->decide(w->policy_state, &w->sys, &b, dec, &cost);
   if (rc != 0) {
     mec_world_fail("policy '%s' failed at t = %g s: %s", w->policy->name, t_request, mec_policy_error());
   } else {
-    /* The decision's own compute runs on the deciding host before it takes effect. */
-    /* A compute shorter than SimGrid's time accuracy (1e-9 s) cannot move
-     * the clock: skip the activity (e.g. a 3-flop random draw). */
-    if (cost.flops > 0 && cost.flops / sg_host_get_speed(sg_host_self()) >= 1e-9)
-      sg_actor_execute(cost.flops);
-    double t_done = simgrid_get_clock();
-    for (size_t i = 0; i < n; i++) {
-      mec_decision_t *d = &dec[i];
+    /* The decision's own compute runs on the deciding host before it takes
+     * effect; a staged decision (cost.flops_local, per-slot batches only)
+     * releases the local tasks part-way through. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+      const mec_decision_t *d = &dec[i];
       if (d->target < 0 || d->target > w->n_servers) {
         mec_world_fail("policy '%s' sent task %llu to target %d; valid targets are 0 (local) to %d", w->policy->name,
                        (unsigned long long)tasks[i].id, d->target, w->n_servers);
         rc = -1;
-        break;
+      } else if (!(d->bw_share <= 1) || !(d->cpu_share <= 1) || !(d->time_share <= 1)) { /* NaN fails too */
+        mec_world_fail("policy '%s' gave task %llu the shares bw %g, cpu %g, time %g; each must be a number <= 1",
+                       w->policy->name, (unsigned long long)tasks[i].id, d->bw_share, d->cpu_share, d->time_share);
+        rc = -1;
       }
-      batch[i]->decision = *d;
-      batch[i]->rec.decide_end = t_done;
     }
+    if (rc == 0 && cost.staged && !(cost.flops_local >= 0 && cost.flops_local <= cost.flops)) {
+      mec_world_fail("policy '%s' staged its decision at %g of %g flops: expected 0 <= flops_local <= flops",
+                     w->policy->name, cost.flops_local, cost.flops);
+      rc = -1;
+    }
+    int staged = rc == 0 && release && cost.staged;
+    double t_local = NAN;
+    if (rc == 0 && staged) {
+      execute_flops(cost.flops_local);
+      t_local = simgrid_get_clock();
+      take_effect(batch, dec, n, 1, release);
+      execute_flops(cost.flops - cost.flops_local);
+    } else if (rc == 0) {
+      execute_flops(cost.flops);
+    }
+    double t_done = simgrid_get_clock();
     if (rc == 0) {
+      if (!staged) {
+        t_local = t_done;
+        take_effect(batch, dec, n, 1, release);
+      }
+      take_effect(batch, dec, n, 0, release);
       w->decisions++;
       if (w->trace) {
-        trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size, 0};
+        trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size, 0,
+                                  t_local, cost.macs, cost.arch_k, cost.arch_l};
         if (trace_add_decision(w->trace, &r) != 0)
           mec_world_fail("trace: %s", trace_error(w->trace));
       }

@@ -75,6 +75,8 @@ typedef struct mec_server_state {
   double queued_cycles;
   int in_service;
   sg_exec_t *running;        /* [cores]: execution in progress per core, or NULL */
+  sg_exec_t *reserved;       /* [n_reserved]: executions on a reserved CPU share (no core, no queue) */
+  int n_reserved, cap_reserved;
   sg_host_t path[3];         /* hosts from the BS to this server, path[0] = BS */
   int path_len;
 } mec_server_state_t;
@@ -155,8 +157,11 @@ double mec_world_decision_up_rate(int md, const mec_decision_t *d);
 void mec_world_task_done(mec_task_ctx_t *ctx);
 
 /* Runs the policy on a batch, charges its compute on the calling actor's host,
- * records it in /decisions. Returns 0, or -1 after mec_world_fail. */
-int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md);
+ * records it in /decisions. With `release` (the per-slot controller), wakes
+ * each task's actor as its decision takes effect: local tasks after the
+ * first cost.flops_local of a staged decision, the others after all of it.
+ * Returns 0, or -1 after mec_world_fail. */
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release);
 
 /* Actor functions (registered by main). */
 void mec_mobile_device(int argc, char **argv);

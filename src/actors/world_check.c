@@ -100,7 +100,7 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
     }
   }
   double max_bits = mec_dist_max(&sc->task_bits), max_out = mec_dist_max(&sc->result_bits);
-  double max_cycles = mec_dist_max(&sc->task_cycles);
+  double max_cycles = mec_scenario_cycles_max(sc);
   if (strcmp(sc->arrivals, "file") == 0) {
     max_bits = max_out = max_cycles = 0;
     for (size_t k = 0; k < w->replay_count; k++) {
@@ -148,7 +148,7 @@ double mec_world_warn_overload(const mec_world_t *w)
 {
   const mec_scenario_t *sc = &w->sc;
   double per_md_rate; /* tasks/s each device offers */
-  double mean_cycles = mec_dist_mean(&sc->task_cycles), mean_bits = mec_dist_mean(&sc->task_bits);
+  double mean_cycles = mec_scenario_cycles_mean(sc), mean_bits = mec_dist_mean(&sc->task_bits);
   if (strcmp(sc->arrivals, "file") == 0) {
     if (w->replay_count == 0)
       return 0;

@@ -30,6 +30,7 @@ static const mec_knob_t knobs[] = {
     KS(task_file, "", NULL, "CSV task trace to replay: md,arrival_s,input_bits,cycles,output_bits,deadline_s"),
     KDIST(task_bits, "uniform:2.4e6:4e6", "bit", "input data of a task (DTOMALB: 300-500 KB)"),
     KDIST(task_cycles, "uniform:8e8:1.2e9", "cycle", "CPU cycles of a task (DTOMALB: 800-1200 Mcycles)"),
+    KDIST(task_cycles_per_bit, "const:0", "cycle/bit", "workload per input bit c: when not const:0, a task's cycles are c x its task_bits draw (DyNN: c_i s_i) and task_cycles is not used"),
     KDIST(result_bits, "const:8e3", "bit", "result returned to the MD"),
     KDIST(deadline, "const:0", "s", "relative deadline (0 = none)"),
     KS(dnn, "none", "none|alexnet|vgg13|vgg16|lenet|mix", "DNN carried by tasks (TPOS layer partitioning)"),
@@ -267,8 +268,9 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"task_bits", &sc->task_bits, MEC_TASK_MAX_BITS, "bit"},
       {"task_cycles", &sc->task_cycles, MEC_TASK_MAX_CYCLES, "cycle"},
       {"result_bits", &sc->result_bits, MEC_TASK_MAX_BITS, "bit"},
-      {"deadline", &sc->deadline, MEC_TASK_MAX_TIME, "s"}};
-  for (size_t i = 0; i < 4; i++) {
+      {"deadline", &sc->deadline, MEC_TASK_MAX_TIME, "s"},
+      {"task_cycles_per_bit", &sc->task_cycles_per_bit, MEC_TASK_MAX_CYCLES, "cycle/bit"}};
+  for (size_t i = 0; i < sizeof dists / sizeof dists[0]; i++) {
     if (dist_min(dists[i].d) < 0) {
       snprintf(err, errlen, "knob '%s': the distribution can produce negative values", dists[i].name);
       return -1;
@@ -279,6 +281,11 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
                dists[i].name, hi, dists[i].unit, dists[i].max, dists[i].unit);
       return -1;
     }
+  }
+  if (mec_scenario_cycles_per_bit(sc) && !(mec_scenario_cycles_max(sc) <= MEC_TASK_MAX_CYCLES)) {
+    snprintf(err, errlen, "knobs 'task_cycles_per_bit' x 'task_bits' can produce tasks of %g cycles, above the "
+             "limit of %g cycles", mec_scenario_cycles_max(sc), MEC_TASK_MAX_CYCLES);
+    return -1;
   }
   if (sc->min_distance > sc->cell_radius) {
     snprintf(err, errlen, "knob 'min_distance' (%g m) exceeds 'cell_radius' (%g m)", sc->min_distance, sc->cell_radius);
@@ -374,4 +381,23 @@ void mec_scenario_print_help(FILE *out)
     fprintf(out, "\n  %-14s default: %s\n", "", k->default_value[0] ? k->default_value : "\"\"");
   }
   fprintf(out, "\nDistributions: a number, const:X, uniform:A:B, exp:MEAN, normal:MU:SIGMA, lognormal:MU:SIGMA\n");
+}
+
+int mec_scenario_cycles_per_bit(const mec_scenario_t *sc)
+{
+  return !(sc->task_cycles_per_bit.kind == MEC_DIST_CONST && sc->task_cycles_per_bit.a == 0);
+}
+
+double mec_scenario_cycles_mean(const mec_scenario_t *sc)
+{
+  if (mec_scenario_cycles_per_bit(sc)) /* independent draws: E[c s] = E[c] E[s] */
+    return mec_dist_mean(&sc->task_cycles_per_bit) * mec_dist_mean(&sc->task_bits);
+  return mec_dist_mean(&sc->task_cycles);
+}
+
+double mec_scenario_cycles_max(const mec_scenario_t *sc)
+{
+  if (mec_scenario_cycles_per_bit(sc))
+    return mec_dist_max(&sc->task_cycles_per_bit) * mec_dist_max(&sc->task_bits);
+  return mec_dist_max(&sc->task_cycles);
 }

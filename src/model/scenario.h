@@ -31,6 +31,7 @@ typedef struct mec_scenario {
   int tasks_per_md;
   char task_file[MEC_STR];
   mec_dist_t task_bits, task_cycles, result_bits, deadline;
+  mec_dist_t task_cycles_per_bit; /* const:0 = unused; else cycles = this x task_bits */
   char dnn[32];           /* none | alexnet | vgg13 | vgg16 | lenet | mix */
   /* decisions */
   char policy[64];
@@ -86,6 +87,13 @@ int mec_scenario_set_kv(mec_scenario_t *sc, const char *kv, char *err, size_t er
 /* Cross-knob checks (positive sizes, slot > 0 for slotted arrivals, ...).
  * Returns 0 or -1 with err. */
 int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen);
+
+/* Cycles of a generated task: task_cycles, or task_cycles_per_bit x
+ * task_bits when that knob is not const:0 (DyNN's c_i s_i, independent
+ * draws). Their mean and a bound no draw exceeds. */
+int mec_scenario_cycles_per_bit(const mec_scenario_t *sc);
+double mec_scenario_cycles_mean(const mec_scenario_t *sc);
+double mec_scenario_cycles_max(const mec_scenario_t *sc);
 
 /* The knob table, ending with a {NULL} entry. */
 const mec_knob_t *mec_scenario_knobs(void);

@@ -73,6 +73,8 @@ typedef struct mec_system {
   double noise_w_per_hz;           /* noise power spectral density N0, W/Hz */
   double bs_tx_power_w;            /* downlink transmit power, W */
   uint64_t seed;                   /* run seed */
+  double decider_hz;               /* CPU of the BS host, which executes decide()'s compute, cycles/s
+                                      (decide_on=md: 0, the deciding MD's is md[task.md].cpu_hz) */
 } mec_system_t;
 
 /* A batch handed to decide(): one task (per-task decisions) or every request
@@ -91,7 +93,8 @@ typedef struct mec_decision {
   int slot;             /* server slot (TPOS h, 1..H); -1 = none (FCFS) */
   double bw_share;      /* fraction of the cell bandwidth W for this task's upload; <= 0 = default */
   double time_share;    /* TDMA fraction of the frame (BCOS); <= 0 = none */
-  double cpu_share;     /* fraction of the server core allocated; <= 0 = FCFS whole core */
+  double cpu_share;     /* (0, 1]: this fraction of one core's speed reserved for the task, which starts
+                           at once without queueing (DyNN); <= 0 = FCFS on a whole core */
   double tx_power_w;    /* uplink power; <= 0 = the MD's default */
   double price;         /* price paid to the server (TPOS), currency units */
   double offload_frac;  /* partial offloading fraction (PCOS); <= 0 = binary offloading */
@@ -100,9 +103,17 @@ typedef struct mec_decision {
 /* The decision's own compute, which the simulator runs on the deciding host
  * before the decision takes effect. */
 typedef struct mec_cost {
-  double flops;       /* floating-point operations (2 per MAC), executed as host flops */
+  double flops;       /* host flops executed (DTOMALB: 2 per MAC; DyNN: lambda cycles per MAC) */
   double iterations;  /* solver iterations / messages, for the trace only */
   double model_size;  /* parameters of the model used, for the trace only */
+  /* Staged decisions (DyNN eqs. 34-35): with staged = 1 and 0 <= flops_local
+   * <= flops, the tasks decided local (target 0) take effect once the first
+   * flops_local of the compute are executed (0: at once), the others after
+   * all of it. Per-slot decisions only (a per-task decision is one task). */
+  int staged;
+  double flops_local;
+  double macs;        /* multiply-accumulates of the networks run, for the trace only (0 = none) */
+  int arch_k, arch_l; /* dynamic network size used (DyNN: experts k, layers l), trace only; 0 = n/a */
 } mec_cost_t;
 
 /* What happened to a task, fed back to learning policies (observe()). */

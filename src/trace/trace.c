@@ -99,6 +99,8 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, energy_local_j, FT_F64, "J"),
     FIELD(trace_task_rec_t, energy_tx_j, FT_F64, "J"),
     FIELD(trace_task_rec_t, price, FT_F64, "price unit"),
+    FIELD(trace_task_rec_t, bw_share, FT_F64, "1"),
+    FIELD(trace_task_rec_t, cpu_share, FT_F64, "1"),
     FIELD(trace_task_rec_t, deadline, FT_F64, "s"),
 };
 
@@ -111,6 +113,10 @@ static const field_spec_t decision_fields[] = {
     FIELD(trace_decision_rec_t, iterations, FT_F64, "1"),
     FIELD(trace_decision_rec_t, model_size, FT_F64, "parameter"),
     FIELD(trace_decision_rec_t, messages, FT_F64, "message"),
+    FIELD(trace_decision_rec_t, done_local, FT_F64, "s"),
+    FIELD(trace_decision_rec_t, macs, FT_F64, "MAC"),
+    FIELD(trace_decision_rec_t, arch_k, FT_I32, "1"),
+    FIELD(trace_decision_rec_t, arch_l, FT_I32, "1"),
 };
 
 static const field_spec_t server_fields[] = {
@@ -177,7 +183,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "locally, local of a fully offloaded task). local_cycles: cycles run on the MD; "
                    "up_rate_bps: radio rate of the upload (NaN if none); energy_local_j: MD "
                    "compute energy; energy_tx_j: MD transmission energy; price: price paid to the "
-                   "server; deadline: relative deadline (0 = none)."},
+                   "server; bw_share: the policy's share of the cell bandwidth for the upload (0 = "
+                   "the default split); cpu_share: the policy's reserved share of a server core (0 = "
+                   "FCFS on a whole core); deadline: relative deadline (0 = none)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "
@@ -186,7 +194,11 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                        "base station, 1 = on the mobile device; flops: decision compute charged; "
                        "iterations: solver iterations (TPOS: wake-ups); model_size: "
                        "parameters of the model used (NaN or 0 if none); messages: control "
-                       "messages exchanged for the decision (TPOS game, else 0)."},
+                       "messages exchanged for the decision (TPOS game, else 0); done_local: "
+                       "when the decisions for local execution took effect (= done unless the "
+                       "policy stages its compute, DyNN); macs: multiply-accumulates of the "
+                       "networks run (0 = none); arch_k, arch_l: dynamic network size used "
+                       "(DyNN: experts k and expert layers l; 0 = not applicable)."},
     [TAB_SERVERS] = {"servers", sizeof(trace_server_rec_t), server_fields, NELEM(server_fields),
                      "Sampled state of every edge server. time: sample time; server: server "
                      "id m = 1..M (as /tasks.target); queued: tasks waiting; in_service: tasks executing; "
@@ -582,7 +594,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 2) < 0)
+      trace_set_attr_int(t, "trace_format", 3) < 0)
     goto fail;
   return t;
 

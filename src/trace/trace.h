@@ -6,7 +6,7 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 2; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 3; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
@@ -21,7 +21,9 @@
  * id m = 1..M, the same numbering as /tasks.target (format 1: 0-based);
  * /tasks has the radio waits as their own phases (up_wait_start,
  * down_fiber_end, down_radio_start); /devices is new. Every format-1 field
- * keeps its name and meaning otherwise.
+ * keeps its name and meaning otherwise. Format 3 adds /decisions fields
+ * done_local, macs, arch_k, arch_l (DyNN's staged, resizable decisions)
+ * and /tasks fields bw_share, cpu_share (the policy's resource shares).
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -67,6 +69,8 @@ typedef struct trace_task_rec {
   double up_rate_bps;                /* radio rate used for the upload */
   double energy_local_j, energy_tx_j;
   double price;
+  double bw_share;                   /* the policy's share of the cell bandwidth (0 = default split) */
+  double cpu_share;                  /* the policy's reserved share of a server core (0 = FCFS core) */
   double deadline;                   /* relative deadline, s (0 = none) */
 } trace_task_rec_t;
 
@@ -79,6 +83,10 @@ typedef struct trace_decision_rec {
   double iterations;   /* solver iterations or messages */
   double model_size;   /* parameters of the model used */
   double messages;     /* control messages exchanged for this decision (TPOS game) */
+  double done_local;   /* when the decisions for local execution took effect (= done unless staged) */
+  double macs;         /* multiply-accumulates of the networks run (0 = none) */
+  int32_t arch_k;      /* dynamic network size used: experts k (DyNN), 0 = n/a */
+  int32_t arch_l;      /* dynamic network size used: layers l (DyNN), 0 = n/a */
 } trace_decision_rec_t;
 
 typedef struct trace_server_rec {

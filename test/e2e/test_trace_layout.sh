@@ -65,7 +65,12 @@ def load(name):
     return f, {k: f[k][()] for k in f}
 
 f, d = load("t.h5")
-say(int(f.attrs["trace_format"]) == 2, f"trace_format == 2 (got {f.attrs['trace_format']})")
+say(int(f.attrs["trace_format"]) == 3, f"trace_format == 3 (got {f.attrs['trace_format']})")
+dec = d["decisions"]
+say(all(n in dec.dtype.names for n in ("done_local", "macs", "arch_k", "arch_l")),
+    "/decisions has the format-3 fields done_local, macs, arch_k, arch_l")
+say(len(dec) > 0 and np.all(dec["done_local"] == dec["done"]) and np.all(dec["arch_k"] == 0),
+    "/decisions of an unstaged policy: done_local == done, arch_k = 0")
 ids = sorted(int(p.get("value")) for a in ET.parse(dep).getroot().iter("actor")
              if a.get("function") == "edge_server" for p in a.iter("prop") if p.get("id") == "id")
 got = sorted(set(int(s) for s in d["servers"]["server"]))

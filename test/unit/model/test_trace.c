@@ -23,7 +23,7 @@
 #define NTRN 9
 #define NDEV 11
 #define BUF 7
-#define NDBL 27 /* arrival .. deadline: consecutive doubles of trace_task_rec_t */
+#define NDBL 29 /* arrival .. deadline: consecutive doubles of trace_task_rec_t */
 
 static int exists(const char *p) {
   struct stat st;
@@ -90,6 +90,10 @@ static void make_decision(trace_decision_rec_t *r, uint64_t i) {
   r->iterations = val(i, 3);
   r->model_size = val(i, 4);
   r->messages = val(i, 5);
+  r->done_local = val(i, 6);
+  r->macs = val(i, 7);
+  r->arch_k = (int32_t)(i % 10 + 1);
+  r->arch_l = (int32_t)(i % 3 + 1);
 }
 
 static void make_server(trace_server_rec_t *r, uint64_t i) {
@@ -133,7 +137,7 @@ static hid_t task_type(void) {
       "queue_enter",    "exec_start",     "exec_end",         "down_start",   "down_fiber_end",
       "down_radio_start", "down_end",     "done",             "input_bits",   "cycles",
       "output_bits",    "local_cycles",   "up_rate_bps",      "energy_local_j", "energy_tx_j",
-      "price",          "deadline"};
+      "price",          "bw_share",       "cpu_share",        "deadline"};
   for (int f = 0; f < NDBL; f++)
     H5Tinsert(t, dbl[f], offsetof(trace_task_rec_t, arrival) + f * sizeof(double),
               H5T_NATIVE_DOUBLE);
@@ -150,6 +154,10 @@ static hid_t decision_type(void) {
   INS(t, trace_decision_rec_t, iterations, H5T_NATIVE_DOUBLE);
   INS(t, trace_decision_rec_t, model_size, H5T_NATIVE_DOUBLE);
   INS(t, trace_decision_rec_t, messages, H5T_NATIVE_DOUBLE);
+  INS(t, trace_decision_rec_t, done_local, H5T_NATIVE_DOUBLE);
+  INS(t, trace_decision_rec_t, macs, H5T_NATIVE_DOUBLE);
+  INS(t, trace_decision_rec_t, arch_k, H5T_NATIVE_INT32);
+  INS(t, trace_decision_rec_t, arch_l, H5T_NATIVE_INT32);
   return t;
 }
 
@@ -336,9 +344,9 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 34);
+  CHECK(file_nmembers(f, "tasks") == 36);
   CHECK(file_nmembers(f, "devices") == 9);
-  CHECK(file_nmembers(f, "decisions") == 8);
+  CHECK(file_nmembers(f, "decisions") == 12);
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
   CHECK(file_nmembers(f, "messages") == 7);
@@ -506,7 +514,7 @@ static int write_run(const char *path, uint64_t n) {
 /* Chunks are sized to the run: a short run's tables are one chunk of exactly
  * their rows (a 100-task trace was 2.4 MB with 16384-row chunks), a long
  * run keeps the usual chunks (the whole 16384-record buffer, split to stay
- * under 1 MiB: 4096 task rows), and no chunk exceeds 1 MiB. */
+ * under 1 MiB: 3277 task rows), and no chunk exceeds 1 MiB. */
 static void test_chunk_sizing(void) {
   char path[256];
   test_path(path, sizeof path, "small");
@@ -532,7 +540,7 @@ static void test_chunk_sizing(void) {
   f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f >= 0) {
-    CHECK(chunk_rows(f, "tasks") == 4096); /* 16384 x 248 B = 3.9 MiB: 4 chunks per buffer */
+    CHECK(chunk_rows(f, "tasks") == 3277); /* 16384 x 264 B = 4.1 MiB: 5 chunks per buffer */
     CHECK(chunk_rows(f, "servers") == 16384);
     hsize_t n;
     trace_task_rec_t *got = read_all(f, "tasks", task_type(), sizeof *got, &n);
@@ -552,7 +560,7 @@ static void test_chunk_sizing(void) {
   CHECK(f >= 0);
   if (f >= 0) {
     hsize_t c = chunk_rows(f, "tasks");
-    CHECK(c == 3334 && c * sizeof(trace_task_rec_t) <= (1u << 20)); /* 2.48 MB in 3 chunks */
+    CHECK(c == 3334 && c * sizeof(trace_task_rec_t) <= (1u << 20)); /* 2.64 MB in 3 chunks */
     H5Fclose(f);
   }
   unlink(path);
@@ -631,12 +639,12 @@ static void test_empty_and_units(void) {
         strstr(units, "tx_power_w: W") && strstr(units, "host: text"));
   free(units);
   H5Dclose(d);
-  /* Format 2: server ids 1..M, radio waits, /devices. */
+  /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields. */
   int64_t fmt = 0;
   hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
   CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
   if (a >= 0) H5Aclose(a);
-  CHECK(fmt == 2);
+  CHECK(fmt == 3);
   H5Fclose(f);
   unlink(path);
 }
