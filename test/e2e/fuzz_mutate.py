@@ -143,7 +143,12 @@ VERBOSE_LOG = re.compile(r"--log=.*(thres:(debug|verbose|info|trace)|fmt|app)")
 POLICIES_EXTRA = ["", "greedyy", "GREEDY", "local ", "tpos", "x" * 200]
 POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local=", "=,=,", ",", "x" * 5000,
                "p_local=0.5,p_local=0.1", "unknown=1", "p_local", "p_local=1e-320", "==",
-               "eps=nan,lr=-1", "neighbours=1,2,3", "gamma=1e308"]
+               "eps=nan,lr=-1", "neighbours=1,2,3", "gamma=1e308",
+               # DyNN (dynn, dynn-ga, dynn-equal)
+               "sched=rl", "sched=all,no_local=1", "sched=x", "alloc=fix,k=11", "alloc=fix,k=0,l=4",
+               "alloc=policy,k=3", "alloc=static", "alloc=", "lambda=0", "lambda=nan", "lambda=1e300",
+               "no_local=2", "joint=1,max_iter=3", "joint=2", "max_iter=-1", "patience=nan",
+               "model=nofile", "model=platform.xml"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -754,7 +759,7 @@ class Ops:
         return "cmd: %s" % short(w, 80)
 
     def c_model(self, m, rng):
-        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb")] or ["dtomalb"]
+        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb", "dynn")] or ["dtomalb"]
         p = rng.choice(learn)
         model = rng.choice(["platform.xml", "tasks.csv", "outdir", "nofile", "empty.bin", "junk.bin", ""])
         if model == "tasks.csv" and "tasks.csv" not in m.files:
