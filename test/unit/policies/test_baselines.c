@@ -70,7 +70,7 @@ static int inst_decide(inst_t *in, const mec_system_t *sys, const mec_task_t *ta
   mec_decision_t *out = malloc((n ? n : 1) * sizeof *out);
   for (size_t i = 0; i < n; i++)
     out[i] = mec_decision_default();
-  mec_cost_t cost = {0, 0, 0};
+  mec_cost_t cost = {0};
   mec_batch_t batch = {.n = n, .task = tasks};
   int rc = in->ops->decide(in->state, sys, &batch, out, &cost);
   for (size_t i = 0; i < n; i++)
@@ -361,7 +361,7 @@ static void test_other_fields_stay_default(void)
     mec_decision_t out[4];
     for (int i = 0; i < 4; i++)
       out[i] = mec_decision_default();
-    mec_cost_t cost = {0, 0, 0};
+    mec_cost_t cost = {0};
     mec_batch_t batch = {.n = 4, .task = tasks4};
     CHECK(inst_open(&in, names[n], "", 3, &sys) == 0);
     CHECK(in.ops->decide(in.state, &sys, &batch, out, &cost) == 0);
