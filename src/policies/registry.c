@@ -27,6 +27,9 @@ extern const mec_policy_ops_t mec_policy_dtomalb;
 extern const mec_policy_ops_t mec_policy_dtoma;
 extern const mec_policy_ops_t mec_policy_dqn_tolb;
 extern const mec_policy_ops_t mec_policy_idql_tolb;
+extern const mec_policy_ops_t mec_policy_dynn;
+extern const mec_policy_ops_t mec_policy_dynn_ga;
+extern const mec_policy_ops_t mec_policy_dynn_equal;
 
 static const mec_policy_ops_t *const registry[] = {
     &mec_policy_local,
@@ -44,6 +47,9 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_dtoma,
     &mec_policy_dqn_tolb,
     &mec_policy_idql_tolb,
+    &mec_policy_dynn,
+    &mec_policy_dynn_ga,
+    &mec_policy_dynn_equal,
     NULL,
 };
 
