@@ -23,7 +23,8 @@ Runs (trace DIR/traces/NAME.h5, log NAME.log next to it):
              Rand + PolicyMoE / Fix MoE / Static, Local execution, GA (joint):
              cpu_{scheme}_{cell}_s{seed}
   Figs. 10-11 use the data-size runs of Figs. 5 and 7; Fig. 12 the CSV of `mecsim-train-dynn fig12`
-             (--fig12-csv, copied to DIR/fig12.csv).
+             (--fig12-csv, copied to DIR/fig12.csv); the training-curve figure the CSV of
+             `mecsim-train-dynn --curve` (--curve-csv, copied to DIR/curve.csv).
 The Table II point of the four axes (s_avg 1000, c_avg 797.5, N 30, f_ser 2.5 GHz) is one cell: it
 is run once per scheme and seed, and index.csv lists its trace under each axis.
 
@@ -120,6 +121,8 @@ def parse_args(argv):
     ap.add_argument("--L", type=int, default=3, help="expert depth (Fig. 4 sweep; Table II: 3)")
     ap.add_argument("--fig12-csv", default=None, help="CSV of mecsim-train-dynn fig12 --csv, copied to "
                     "DIR/fig12.csv")
+    ap.add_argument("--curve-csv", default=None, help="training curve of mecsim-train-dynn --curve, copied to "
+                    "DIR/curve.csv (the notebook's training-curve figure)")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and the estimate, run nothing")
     a = ap.parse_args(argv)
     a.seeds = [int(s) for s in (a.seeds or ("101" if a.quick else "101,102,103")).split(",") if s]
@@ -240,8 +243,9 @@ def main(argv):
         a.model = os.path.abspath(a.model)
     os.makedirs(os.path.join(a.out, "cells"), exist_ok=True)
     os.makedirs(os.path.join(a.out, "traces"), exist_ok=True)
-    if a.fig12_csv:
-        shutil.copyfile(a.fig12_csv, os.path.join(a.out, "fig12.csv"))
+    for src, name in ((a.fig12_csv, "fig12.csv"), (a.curve_csv, "curve.csv")):
+        if src and os.path.abspath(src) != os.path.abspath(os.path.join(a.out, name)):
+            shutil.copyfile(src, os.path.join(a.out, name))
     todo = [r for t, r in runs.items() if not os.path.exists(os.path.join(a.out, t))]
     est = sum(est_wall(r["policy"], r["n_md"], a.slots) for r in todo)
     est_ga = sum(est_wall(r["policy"], r["n_md"], a.slots) for r in todo if r["policy"] == "dynn-ga")

@@ -37,14 +37,15 @@ export OPENBLAS_NUM_THREADS=1
   --csv "$T/fig12.csv" >"$T/fig12.log" 2>&1 &
 f12=$!
 if "$TRAIN" all --quick --seed 1 --progress 0 --eval-slots 10 --steps-full 40 --steps-width 15 --steps-depth1 10 \
-    --steps-depth2 15 --policy-samples 60 --policy-epochs 5 --episodes 30 --out "$T/model.h5" >"$T/train.log" 2>&1; then
+    --steps-depth2 15 --policy-samples 60 --policy-epochs 5 --episodes 30 --out "$T/model.h5" \
+    --curve "$T/curve.csv" >"$T/train.log" 2>&1; then
   ok "mecsim-train-dynn all (tiny budgets)"
 else
   ko "mecsim-train-dynn all"; tail -5 "$T/train.log"
 fi
 if wait $f12; then ok "mecsim-train-dynn fig12 (tiny budgets)"; else ko "mecsim-train-dynn fig12"; tail -5 "$T/fig12.log"; fi
 if $PY "$SRC/analysis/dynn_runs.py" --mecsim "$MECSIM" --model "$T/model.h5" --out "$T/runs" --quick \
-    --fig12-csv "$T/fig12.csv" >"$T/runs.log" 2>&1; then
+    --fig12-csv "$T/fig12.csv" --curve-csv "$T/curve.csv" >"$T/runs.log" 2>&1; then
   ok "dynn_runs.py --quick: $(tail -1 "$T/runs.log")"
 else
   ko "dynn_runs.py"; grep -v "ASan\|False positive\|sanitizers" "$T/runs.log" | tail -8
@@ -64,10 +65,10 @@ else
   ko "notebook failed"; tail -20 "$T/nb.log"
 fi
 missing=""
-for n in 4 5 6 7 8 9 10 11 12; do
-  [ -s "$T/figs/dynn_fig$n.png" ] || missing="$missing dynn_fig$n.png"
+for n in fig4 fig5 fig6 fig7 fig8 fig9 fig10 fig11 fig12 training; do
+  [ -s "$T/figs/dynn_$n.png" ] || missing="$missing dynn_$n.png"
 done
-if [ -z "$missing" ]; then ok "9 figures drawn (dynn_fig4..12.png)"; else ko "missing figures:$missing"; fi
+if [ -z "$missing" ]; then ok "10 figures drawn (dynn_fig4..12.png, dynn_training.png)"; else ko "missing figures:$missing"; fi
 if $PY - "$T/runs" "$T/out.ipynb" <<'EOF'; then ok "summary.csv and the traces agree (see above)"; else ko "summary.csv checks"; fi
 import sys, os
 import h5py, numpy as np, pandas as pd, nbformat
