@@ -1,6 +1,7 @@
 /* nn_io.c - saving and loading networks as HDF5 files (one dataset per
  * tensor, layer structure as attributes; layout documented in nn.h). */
 #include "nn/nn_internal.h"
+#include "nn/nn_h5attr.h"
 
 #include <hdf5.h>
 #include <limits.h>
@@ -196,138 +197,45 @@ static const char *cpath(const ctx_t *cx, const char *where, const char *name, c
   return buf;
 }
 
-/* Opens attribute `name` of object `where` (loc), which must hold exactly
- * one value. 0 with *a open, or a negative code with the message set. */
-static int attr_open(const ctx_t *cx, hid_t loc, const char *where, const char *name, hid_t *a) {
-  char o[192];
-  opath(cx, where, o, sizeof o);
-  if (H5Aexists(loc, name) <= 0)
-    return lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is missing", name, o);
-  *a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (*a < 0) return lfail(cx, NN_ERR_IO, "cannot open attribute '%s' of '%s'", name, o);
-  hid_t sp = H5Aget_space(*a);
-  hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-  if (sp >= 0) H5Sclose(sp);
-  if (np != 1) {
-    H5Aclose(*a);
-    return lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' holds %lld values, expected one", name,
-                 o, (long long)np);
-  }
-  return 0;
+/* Attributes of object `where` are read by nn_h5attr (nn_h5attr.h); its
+ * messages get the ctx_t prefix and an NN_ERR code. */
+static int h5a_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg) {
+  const int code = err == NN_H5ATTR_EIO          ? NN_ERR_IO
+                   : err == NN_H5ATTR_ENONFINITE ? NN_ERR_NONFINITE
+                   : err == NN_H5ATTR_ENOMEM     ? NN_ERR_NOMEM
+                                                 : NN_ERR_FORMAT;
+  return lfail(h->ud, code, "%s", msg);
+}
+static nn_h5attr_t h5a(const ctx_t *cx, const char *where, char *o, size_t len) {
+  return (nn_h5attr_t){.path = cx->path, .obj = opath(cx, where, o, len), .shape = NN_H5ATTR_SHAPE_ONE,
+                       .fail = h5a_fail, .ud = cx};
 }
 
-/* Integer attribute in [lo, hi]. The stored type must be an integer of at
- * most 64 bits; it is read with its own signedness, so no value is clamped
- * or truncated on the way. */
+/* Integer attribute in [lo, hi] (read with the stored type's size and
+ * sign, never clamped or truncated). */
 static int get_int(const ctx_t *cx, hid_t loc, const char *where, const char *name, long long lo,
                    long long hi, long long *out) {
-  hid_t a;
-  int rc = attr_open(cx, loc, where, name, &a);
-  if (rc < 0) return rc;
   char o[192];
-  opath(cx, where, o, sizeof o);
-  hid_t t = H5Aget_type(a);
-  const H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  const size_t size = t < 0 ? 0 : H5Tget_size(t);
-  const H5T_sign_t sign = t < 0 ? H5T_SGN_ERROR : H5Tget_sign(t);
-  if (t >= 0) H5Tclose(t);
-  long long v = 0;
-  if (cl != H5T_INTEGER) {
-    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not an integer", name, o);
-  } else if (size == 0 || size > 8) {
-    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is a %zu-bit integer, at most 64 bits are read",
-               name, o, 8 * size);
-  } else if (sign == H5T_SGN_NONE) {
-    unsigned long long u = 0;
-    if (H5Aread(a, H5T_NATIVE_ULLONG, &u) < 0)
-      rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
-    else if (u > (unsigned long long)LLONG_MAX || (long long)u > hi || (long long)u < lo)
-      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %llu, outside %lld..%lld", name, o, u,
-                 lo, hi);
-    else
-      v = (long long)u;
-  } else {
-    if (H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
-      rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
-    else if (v < lo || v > hi)
-      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %lld, outside %lld..%lld", name, o, v,
-                 lo, hi);
-  }
-  H5Aclose(a);
+  const nn_h5attr_t h = h5a(cx, where, o, sizeof o);
+  int64_t v = 0;
+  const int rc = nn_h5attr_int(&h, loc, name, lo, hi, 0, &v);
   if (rc == 0) *out = v;
   return rc;
 }
 
 /* Finite numeric attribute (stored as a float or an integer). */
 static int get_dbl(const ctx_t *cx, hid_t loc, const char *where, const char *name, double *out) {
-  hid_t a;
-  int rc = attr_open(cx, loc, where, name, &a);
-  if (rc < 0) return rc;
   char o[192];
-  opath(cx, where, o, sizeof o);
-  hid_t t = H5Aget_type(a);
-  const H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  if (t >= 0) H5Tclose(t);
-  double v = 0;
-  if (cl != H5T_FLOAT && cl != H5T_INTEGER)
-    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not a number", name, o);
-  else if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
-    rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
-  else if (!isfinite(v))
-    rc = lfail(cx, NN_ERR_NONFINITE, "attribute '%s' of '%s' is not finite (%g)", name, o, v);
-  H5Aclose(a);
-  if (rc == 0) *out = v;
-  return rc;
+  const nn_h5attr_t h = h5a(cx, where, o, sizeof o);
+  return nn_h5attr_double(&h, loc, name, 0, out);
 }
 
-/* String attribute of at most len - 1 characters (fixed-length strings
- * longer than NN_IO_MAX_STRING bytes are refused before being read). */
-#define NN_IO_MAX_STRING 4096
+/* String attribute of at most len - 1 characters. */
 static int get_str(const ctx_t *cx, hid_t loc, const char *where, const char *name, char *buf,
                    size_t len) {
-  hid_t a;
-  int rc = attr_open(cx, loc, where, name, &a);
-  if (rc < 0) return rc;
   char o[192];
-  opath(cx, where, o, sizeof o);
-  hid_t ft = H5Aget_type(a);
-  char *s = NULL;
-  int vlen = 0;
-  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-    rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is not a string", name, o);
-  } else {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mt, H5Tget_cset(ft)); /* no conversion between ASCII and UTF-8 */
-    if ((vlen = H5Tis_variable_str(ft) > 0)) {
-      H5Tset_size(mt, H5T_VARIABLE);
-      if (H5Aread(a, mt, &s) < 0 || !s) rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
-    } else {
-      const size_t n = H5Tget_size(ft);
-      if (n > NN_IO_MAX_STRING)
-        rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is a %zu-byte string, at most %d bytes are read",
-                   name, o, n, NN_IO_MAX_STRING);
-      else if (!(s = calloc(n + 1, 1)))
-        rc = lfail(cx, NN_ERR_NOMEM, "out of memory reading attribute '%s' of '%s'", name, o);
-      else if (H5Tset_size(mt, n + 1) < 0 || H5Aread(a, mt, s) < 0)
-        rc = lfail(cx, NN_ERR_IO, "cannot read attribute '%s' of '%s'", name, o);
-    }
-    H5Tclose(mt);
-  }
-  if (rc == 0) {
-    const size_t n = strlen(s);
-    if (n >= len)
-      rc = lfail(cx, NN_ERR_FORMAT, "attribute '%s' of '%s' is %zu characters long, at most %zu", name, o,
-                 n, len - 1);
-    else
-      memcpy(buf, s, n + 1);
-  }
-  if (s) {
-    if (vlen) H5free_memory(s);
-    else free(s);
-  }
-  if (ft >= 0) H5Tclose(ft);
-  H5Aclose(a);
-  return rc;
+  const nn_h5attr_t h = h5a(cx, where, o, sizeof o);
+  return nn_h5attr_str(&h, loc, name, buf, len);
 }
 
 /* Child `name` of `where` must exist and be a hard link (no soft or
@@ -509,7 +417,7 @@ static hid_t open_model(const ctx_t *cx, hid_t *f, int *code) {
   }
   char fmt[64] = "";
   long long ver = -1;
-  if (H5Aexists(g, "format") <= 0 || get_str(cx, g, "", "format", fmt, sizeof fmt) < 0 ||
+  if (!nn_h5attr_exists(g, "format") || get_str(cx, g, "", "format", fmt, sizeof fmt) < 0 ||
       strcmp(fmt, NN_FORMAT_NAME) != 0) {
     char o[192];
     *code = lfail(cx, NN_ERR_FORMAT, "'%s' is not a mecsim-nn model (no format = \"%s\" attribute)",
@@ -659,7 +567,7 @@ nn_net_t *nn_net_load_new_group(const char *path, const char *group) {
   if (r < 0) goto out;
   char name[NN_IO_MAX_NAME + 1] = "net";
   long long n_in = 0, n_layers = 0;
-  if ((H5Aexists(r, "name") > 0 && get_str(&cx, r, "", "name", name, sizeof name) < 0) ||
+  if ((nn_h5attr_exists(r, "name") && get_str(&cx, r, "", "name", name, sizeof name) < 0) ||
       get_int(&cx, r, "", "n_in", 1, NN_IO_MAX_WIDTH, &n_in) < 0 ||
       get_int(&cx, r, "", "n_layers", 1, NN_IO_MAX_LAYERS, &n_layers) < 0)
     goto out;

@@ -1,11 +1,11 @@
 /* model.c - networks used at execution time and their HDF5 bundle; see
  * model.h. */
 #include "policies/dtomalb/model.h"
+#include "nn/nn_h5attr.h"
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,183 +301,30 @@ out:
 /* finite; the networks are read (and checked) by nn_net_load_new_group.    */
 /* ------------------------------------------------------------------------ */
 
+/* Attributes of '/' are read by nn_h5attr (nn_h5attr.h); their failures and
+ * the loader's own (rfail) are reported as "model '<path>': <message>" in the
+ * caller's buffer. */
 typedef struct {
-  const char *path;
   char *err;
   size_t errlen;
-} rd_t;
+} rd_err_t;
+typedef nn_h5attr_t rd_t; /* .ud is the rd_err_t */
 
-static int rfail(const rd_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int rfail(const rd_t *r, const char *fmt, ...)
+static int rd_h5fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg)
 {
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  snprintf(r->err, r->errlen, "model '%s': %s", r->path, msg);
+  const rd_err_t *e = h->ud;
+  (void)err;
+  snprintf(e->err, e->errlen, "model '%s': %s", h->path, msg);
   return -1;
 }
 
-/* Opens root attribute `name`, which must hold n values. 0 (open), 1 absent
- * and optional, -1 error. */
-static int rd_open(const rd_t *r, hid_t loc, const char *name, hssize_t n, int optional, hid_t *a)
-{
-  if (H5Aexists(loc, name) <= 0)
-    return optional ? 1 : rfail(r, "attribute '%s' of '/' is missing", name);
-  if ((*a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
-    return rfail(r, "cannot open attribute '%s' of '/'", name);
-  hid_t sp = H5Aget_space(*a);
-  hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-  if (sp >= 0)
-    H5Sclose(sp);
-  if (np != n) {
-    H5Aclose(*a);
-    return rfail(r, "attribute '%s' of '/' holds %lld values, expected %lld", name, (long long)np, (long long)n);
-  }
-  return 0;
-}
-
-/* Integer attribute of at most 64 bits, read with its own signedness (no
- * clamping or truncation). *neg: stored signed; value in *u (two's
- * complement when signed). 0, 1 absent and optional, -1 error. */
-static int rd_raw_int(const rd_t *r, hid_t loc, const char *name, int optional, uint64_t *u, int *is_signed)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, 1, optional, &a);
-  if (rc != 0)
-    return rc;
-  hid_t t = H5Aget_type(a);
-  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  size_t size = t < 0 ? 0 : H5Tget_size(t);
-  *is_signed = t >= 0 && H5Tget_sign(t) != H5T_SGN_NONE;
-  if (t >= 0)
-    H5Tclose(t);
-  if (cl != H5T_INTEGER)
-    rc = rfail(r, "attribute '%s' of '/' is not an integer", name);
-  else if (size == 0 || size > 8)
-    rc = rfail(r, "attribute '%s' of '/' is a %zu-bit integer, at most 64 bits are read", name, 8 * size);
-  else if (*is_signed) {
-    int64_t v;
-    if (H5Aread(a, H5T_NATIVE_INT64, &v) < 0)
-      rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    *u = (uint64_t)v;
-  } else if (H5Aread(a, H5T_NATIVE_UINT64, u) < 0)
-    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-  H5Aclose(a);
-  return rc;
-}
-
-/* Integer attribute in [lo, hi]. 0, 1 absent and optional, -1 error. */
-static int rd_int(const rd_t *r, hid_t loc, const char *name, int64_t lo, int64_t hi, int optional, int64_t *out)
-{
-  uint64_t u = 0;
-  int sgn = 0;
-  int rc = rd_raw_int(r, loc, name, optional, &u, &sgn);
-  if (rc != 0)
-    return rc;
-  if (!sgn && u > (uint64_t)INT64_MAX)
-    return rfail(r, "attribute '%s' of '/' is %llu, outside %lld..%lld", name, (unsigned long long)u, (long long)lo,
-                 (long long)hi);
-  int64_t v = (int64_t)u;
-  if (v < lo || v > hi)
-    return rfail(r, "attribute '%s' of '/' is %lld, outside %lld..%lld", name, (long long)v, (long long)lo,
-                 (long long)hi);
-  *out = v;
-  return 0;
-}
-
-/* Seeds: any 64-bit integer, signed (as written) or unsigned. */
-static int rd_seed(const rd_t *r, hid_t loc, const char *name, uint64_t *out)
-{
-  int sgn;
-  return rd_raw_int(r, loc, name, 1, out, &sgn);
-}
-
-/* n finite numbers (float or integer storage). 0, 1 absent and optional,
- * -1 error. */
-static int rd_dbl(const rd_t *r, hid_t loc, const char *name, hssize_t n, int optional, double *out)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, n, optional, &a);
-  if (rc != 0)
-    return rc;
-  hid_t t = H5Aget_type(a);
-  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  if (t >= 0)
-    H5Tclose(t);
-  double v[DTOMALB_MAX_SERVERS];
-  if (n > DTOMALB_MAX_SERVERS)
-    rc = rfail(r, "attribute '%s' of '/': too many values", name);
-  else if (cl != H5T_FLOAT && cl != H5T_INTEGER)
-    rc = rfail(r, "attribute '%s' of '/' is not a number", name);
-  else if (H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0)
-    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-  for (hssize_t i = 0; rc == 0 && i < n; i++)
-    if (!isfinite(v[i]))
-      rc = rfail(r, "attribute '%s' of '/': non-finite value (%g) at index %lld", name, v[i], (long long)i);
-  H5Aclose(a);
-  if (rc == 0)
-    memcpy(out, v, sizeof(double) * (size_t)n);
-  return rc;
-}
-
-/* String attribute of at most size - 1 characters. */
-#define DTOMALB_MAX_STRING 4096
-static int rd_str(const rd_t *r, hid_t loc, const char *name, char *buf, size_t size)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, 1, 0, &a);
-  if (rc != 0)
-    return rc;
-  hid_t ft = H5Aget_type(a);
-  char *s = NULL;
-  int vlen = 0;
-  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-    rc = rfail(r, "attribute '%s' of '/' is not a string", name);
-  } else {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mt, H5Tget_cset(ft));
-    if ((vlen = H5Tis_variable_str(ft) > 0)) {
-      H5Tset_size(mt, H5T_VARIABLE);
-      if (H5Aread(a, mt, &s) < 0 || !s)
-        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    } else {
-      size_t len = H5Tget_size(ft);
-      if (len > DTOMALB_MAX_STRING)
-        rc = rfail(r, "attribute '%s' of '/' is a %zu-byte string, at most %d bytes are read", name, len,
-                   DTOMALB_MAX_STRING);
-      else if (!(s = calloc(len + 1, 1)))
-        rc = rfail(r, "out of memory");
-      else if (H5Tset_size(mt, len + 1) < 0 || H5Aread(a, mt, s) < 0)
-        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    }
-    H5Tclose(mt);
-  }
-  if (rc == 0) {
-    size_t n = strlen(s);
-    if (n >= size)
-      rc = rfail(r, "attribute '%s' of '/' is %zu characters long, at most %zu", name, n, size - 1);
-    else
-      memcpy(buf, s, n + 1);
-  }
-  if (s) {
-    if (vlen)
-      H5free_memory(s);
-    else
-      free(s);
-  }
-  if (ft >= 0)
-    H5Tclose(ft);
-  H5Aclose(a);
-  return rc;
-}
+#define rfail(r, ...) nn_h5attr_fail((r), NN_H5ATTR_EFORMAT, __VA_ARGS__)
 
 /* The training environment; missing fields (older or hand-made files) keep
  * the defaults, present ones must be valid. */
 static int env_attrs_read(const rd_t *r, hid_t g, dtomalb_env_cfg_t *c)
 {
-  if (rd_dbl(r, g, "env_server_hz", c->n_servers, 1, c->server_hz) < 0)
+  if (nn_h5attr_doubles(r, g, "env_server_hz", (size_t)c->n_servers, 1, c->server_hz) < 0)
     return -1;
   struct { const char *name; double *v; } d[] = {
       {"env_local_hz_min", &c->local_hz_min}, {"env_local_hz_max", &c->local_hz_max},
@@ -490,19 +337,19 @@ static int env_attrs_read(const rd_t *r, hid_t g, dtomalb_env_cfg_t *c)
       {"env_fiber_bps", &c->fiber_bps},       {"env_slot_s", &c->slot_s},
       {"env_w1", &c->w1},                     {"env_w2", &c->w2}};
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
-    if (rd_dbl(r, g, d[i].name, 1, 1, d[i].v) < 0)
+    if (nn_h5attr_doubles(r, g, d[i].name, 1, 1, d[i].v) < 0)
       return -1;
   int64_t v;
   int rc;
-  if ((rc = rd_int(r, g, "env_steps_per_episode", 1, INT_MAX, 1, &v)) < 0)
+  if ((rc = nn_h5attr_int(r, g, "env_steps_per_episode", 1, INT_MAX, 1, &v)) < 0)
     return -1;
   if (rc == 0)
     c->steps_per_episode = (int)v;
-  if ((rc = rd_int(r, g, "env_local_queue", 0, 1, 1, &v)) < 0)
+  if ((rc = nn_h5attr_int(r, g, "env_local_queue", 0, 1, 1, &v)) < 0)
     return -1;
   if (rc == 0)
     c->local_queue = (int)v;
-  if (rd_seed(r, g, "env_scenario_seed", &c->scenario_seed) < 0)
+  if (nn_h5attr_int_raw(r, g, "env_scenario_seed", 1, &c->scenario_seed, NULL) < 0)
     return -1;
   char why[512];
   if (dtomalb_env_cfg_check(c, why, sizeof why) < 0)
@@ -532,7 +379,8 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
     snprintf(err, errlen, "dtomalb model: no model file given (model=PATH)");
     return NULL;
   }
-  const rd_t r = {path, err, errlen};
+  const rd_err_t re = {err, errlen};
+  const rd_t r = {.path = path, .obj = "/", .shape = NN_H5ATTR_SHAPE_COUNT, .fail = rd_h5fail, .ud = &re};
   if (access(path, R_OK) != 0) {
     rfail(&r, "cannot read: %s", strerror(errno));
     return NULL;
@@ -549,35 +397,35 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
   dtomalb_algo_t algo;
   H5E_BEGIN_TRY
   {
-    if (H5Aexists(f, "format") <= 0 || rd_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
+    if (!nn_h5attr_exists(f, "format") || nn_h5attr_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
         strcmp(fmt, DTOMALB_FORMAT) != 0) {
       rfail(&r, "not a DTOMALB model (format attribute '%s', expected '%s')", fmt, DTOMALB_FORMAT);
       goto out;
     }
-    if (rd_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
+    if (nn_h5attr_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
       goto out;
     if (ver != DTOMALB_FORMAT_VERSION) {
       rfail(&r, "format version %lld, this build reads %d", (long long)ver, DTOMALB_FORMAT_VERSION);
       goto out;
     }
-    if (rd_str(&r, f, "algo", algo_s, sizeof algo_s) < 0)
+    if (nn_h5attr_str(&r, f, "algo", algo_s, sizeof algo_s) < 0)
       goto out;
     if (dtomalb_algo_from_name(algo_s, &algo) < 0) {
       rfail(&r, "unknown algorithm '%s'", algo_s);
       goto out;
     }
     /* sizes first, range-checked before anything is allocated from them */
-    if (rd_int(&r, f, "n_md", 1, DTOMALB_MODEL_MAX_MD, 0, &n_md) < 0 ||
-        rd_int(&r, f, "n_servers", 1, DTOMALB_MAX_SERVERS, 0, &n_srv) < 0 ||
-        rd_int(&r, f, "hidden", 1, NN_IO_MAX_WIDTH, 0, &hidden) < 0 ||
-        rd_int(&r, f, "n_nets", 1, DTOMALB_MODEL_MAX_MD, 0, &n_nets) < 0)
+    if (nn_h5attr_int(&r, f, "n_md", 1, DTOMALB_MODEL_MAX_MD, 0, &n_md) < 0 ||
+        nn_h5attr_int(&r, f, "n_servers", 1, DTOMALB_MAX_SERVERS, 0, &n_srv) < 0 ||
+        nn_h5attr_int(&r, f, "hidden", 1, NN_IO_MAX_WIDTH, 0, &hidden) < 0 ||
+        nn_h5attr_int(&r, f, "n_nets", 1, DTOMALB_MODEL_MAX_MD, 0, &n_nets) < 0)
       goto out;
     if (n_nets != nets_of(algo, (int)n_md)) {
       rfail(&r, "attribute 'n_nets' of '/' is %lld, algorithm %s with %lld MDs needs %d", (long long)n_nets, algo_s,
             (long long)n_md, nets_of(algo, (int)n_md));
       goto out;
     }
-    int rc = rd_int(&r, f, "obs_dim", 1, INT_MAX, 1, &v);
+    int rc = nn_h5attr_int(&r, f, "obs_dim", 1, INT_MAX, 1, &v);
     if (rc < 0)
       goto out;
     if (rc == 0 && v != dtomalb_obs_dim((int)n_srv)) {
@@ -585,7 +433,7 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
             dtomalb_obs_dim((int)n_srv));
       goto out;
     }
-    if ((rc = rd_int(&r, f, "n_actions", 1, INT_MAX, 1, &v)) < 0)
+    if ((rc = nn_h5attr_int(&r, f, "n_actions", 1, INT_MAX, 1, &v)) < 0)
       goto out;
     if (rc == 0 && v != n_srv + 1) {
       rfail(&r, "attribute 'n_actions' of '/' is %lld, %lld servers give %lld", (long long)v, (long long)n_srv,
@@ -605,14 +453,15 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
                                                      {"scale_cycles", &m->scale.cycles},
                                                      {"scale_local_s", &m->scale.local_s}};
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
-      if (rd_dbl(&r, f, sc[i].name, 1, 1, sc[i].v) < 0)
+      if (nn_h5attr_doubles(&r, f, sc[i].name, 1, 1, sc[i].v) < 0)
         goto fail;
       if (!(*sc[i].v > 0)) {
         rfail(&r, "attribute '%s' of '/' is %g, observation scales must be > 0", sc[i].name, *sc[i].v);
         goto fail;
       }
     }
-    if (rd_seed(&r, f, "train_seed", &m->train_seed) < 0 || (rc = rd_int(&r, f, "episodes", 0, INT_MAX, 1, &v)) < 0)
+    if (nn_h5attr_int_raw(&r, f, "train_seed", 1, &m->train_seed, NULL) < 0 ||
+        (rc = nn_h5attr_int(&r, f, "episodes", 0, INT_MAX, 1, &v)) < 0)
       goto fail;
     if (rc == 0)
       m->episodes = (int)v;

@@ -1,6 +1,7 @@
 /* dynn_model.c - the DyNN allocation, policy and scheduling models and their
  * HDF5 model file; see dynn_model.h. */
 #include "policies/dynn/dynn_model.h"
+#include "nn/nn_h5attr.h"
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
@@ -764,157 +765,16 @@ out:
 /* ------------------------------------------------------------------------ */
 /* HDF5 file: reading (untrusted input)                                     */
 /* ------------------------------------------------------------------------ */
-typedef struct { const char *path; } rd_t;
+/* Attributes of '/' are read by nn_h5attr (nn_h5attr.h); their failures and
+ * the loader's own (rfail) are reported as "model '<path>': <message>". */
+typedef nn_h5attr_t rd_t;
 
-static int rfail(const rd_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int rfail(const rd_t *r, const char *fmt, ...)
+static int rd_h5fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg)
 {
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return dfail("model '%s': %s", r->path, msg);
+  (void)err;
+  return dfail("model '%s': %s", h->path, msg);
 }
-
-/* Opens scalar root attribute `name`. 0 open, 1 absent and optional, -1. */
-static int rd_open(const rd_t *r, hid_t loc, const char *name, int optional, hid_t *a)
-{
-  if (H5Aexists(loc, name) <= 0)
-    return optional ? 1 : rfail(r, "attribute '%s' of '/' is missing", name);
-  if ((*a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
-    return rfail(r, "cannot open attribute '%s' of '/'", name);
-  hid_t sp = H5Aget_space(*a);
-  hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-  int scalar = sp >= 0 && H5Sget_simple_extent_type(sp) == H5S_SCALAR;
-  if (sp >= 0)
-    H5Sclose(sp);
-  if (np != 1 || !scalar) {
-    H5Aclose(*a);
-    return rfail(r, "attribute '%s' of '/' is not a single value (%lld values)", name, (long long)np);
-  }
-  return 0;
-}
-
-/* Integer of at most 64 bits read with its own sign; 0, 1 absent, -1. */
-static int rd_raw_int(const rd_t *r, hid_t loc, const char *name, int optional, uint64_t *u, int *is_signed)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, optional, &a);
-  if (rc != 0)
-    return rc;
-  hid_t t = H5Aget_type(a);
-  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  size_t size = t < 0 ? 0 : H5Tget_size(t);
-  *is_signed = t >= 0 && H5Tget_sign(t) != H5T_SGN_NONE;
-  if (t >= 0)
-    H5Tclose(t);
-  if (cl != H5T_INTEGER)
-    rc = rfail(r, "attribute '%s' of '/' is not an integer", name);
-  else if (size == 0 || size > 8)
-    rc = rfail(r, "attribute '%s' of '/' is a %zu-bit integer, at most 64 bits are read", name, 8 * size);
-  else if (*is_signed) {
-    int64_t v = 0;
-    if (H5Aread(a, H5T_NATIVE_INT64, &v) < 0)
-      rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    *u = (uint64_t)v;
-  } else if (H5Aread(a, H5T_NATIVE_UINT64, u) < 0)
-    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-  H5Aclose(a);
-  return rc;
-}
-
-static int rd_int(const rd_t *r, hid_t loc, const char *name, int64_t lo, int64_t hi, int optional, int64_t *out)
-{
-  uint64_t u = 0;
-  int sgn = 0;
-  int rc = rd_raw_int(r, loc, name, optional, &u, &sgn);
-  if (rc != 0)
-    return rc;
-  if (!sgn && u > (uint64_t)INT64_MAX)
-    return rfail(r, "attribute '%s' of '/' is %llu, outside %lld..%lld", name, (unsigned long long)u, (long long)lo,
-                 (long long)hi);
-  int64_t v = (int64_t)u;
-  if (v < lo || v > hi)
-    return rfail(r, "attribute '%s' of '/' is %lld, outside %lld..%lld", name, (long long)v, (long long)lo,
-                 (long long)hi);
-  *out = v;
-  return 0;
-}
-
-/* A finite float (float or integer storage). 0, 1 absent and optional, -1. */
-static int rd_dbl(const rd_t *r, hid_t loc, const char *name, int optional, double *out)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, optional, &a);
-  if (rc != 0)
-    return rc;
-  hid_t t = H5Aget_type(a);
-  H5T_class_t cl = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  if (t >= 0)
-    H5Tclose(t);
-  double v = 0;
-  if (cl != H5T_FLOAT && cl != H5T_INTEGER)
-    rc = rfail(r, "attribute '%s' of '/' is not a number", name);
-  else if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
-    rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-  else if (!isfinite(v))
-    rc = rfail(r, "attribute '%s' of '/' is not finite (%g)", name, v);
-  H5Aclose(a);
-  if (rc == 0)
-    *out = v;
-  return rc;
-}
-
-#define DYNN_MAX_STRING 4096
-static int rd_str(const rd_t *r, hid_t loc, const char *name, char *buf, size_t size)
-{
-  hid_t a = H5I_INVALID_HID;
-  int rc = rd_open(r, loc, name, 0, &a);
-  if (rc != 0)
-    return rc;
-  hid_t ft = H5Aget_type(a);
-  char *s = NULL;
-  int vlen = 0;
-  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-    rc = rfail(r, "attribute '%s' of '/' is not a string", name);
-  } else {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mt, H5Tget_cset(ft));
-    if ((vlen = H5Tis_variable_str(ft) > 0)) {
-      H5Tset_size(mt, H5T_VARIABLE);
-      if (H5Aread(a, mt, &s) < 0 || !s)
-        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    } else {
-      size_t len = H5Tget_size(ft);
-      if (len > DYNN_MAX_STRING)
-        rc = rfail(r, "attribute '%s' of '/' is a %zu-byte string, at most %d bytes are read", name, len,
-                   DYNN_MAX_STRING);
-      else if (!(s = calloc(len + 1, 1)))
-        rc = rfail(r, "out of memory");
-      else if (H5Tset_size(mt, len + 1) < 0 || H5Aread(a, mt, s) < 0)
-        rc = rfail(r, "cannot read attribute '%s' of '/'", name);
-    }
-    H5Tclose(mt);
-  }
-  if (rc == 0) {
-    size_t n = strlen(s);
-    if (n >= size)
-      rc = rfail(r, "attribute '%s' of '/' is %zu characters long, at most %zu", name, n, size - 1);
-    else
-      memcpy(buf, s, n + 1);
-  }
-  if (s) {
-    if (vlen)
-      H5free_memory(s);
-    else
-      free(s);
-  }
-  if (ft >= 0)
-    H5Tclose(ft);
-  H5Aclose(a);
-  return rc;
-}
+#define rfail(r, ...) nn_h5attr_fail((r), NN_H5ATTR_EFORMAT, __VA_ARGS__)
 
 /* The physical parameters must make sense for the cost model. */
 static int params_check(const rd_t *r, const dynn_params_t *p)
@@ -1002,7 +862,7 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
     set_err(err, errlen);
     return NULL;
   }
-  const rd_t r = {path};
+  const rd_t r = {.path = path, .obj = "/", .shape = NN_H5ATTR_SHAPE_SCALAR, .fail = rd_h5fail};
   if (access(path, R_OK) != 0) {
     rfail(&r, "cannot read: %s", strerror(errno));
     set_err(err, errlen);
@@ -1022,24 +882,25 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
   int64_t has[N_HAS] = {0};
   H5E_BEGIN_TRY
   {
-    if (H5Aexists(f, "format") <= 0 || rd_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
+    if (!nn_h5attr_exists(f, "format") || nn_h5attr_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
         strcmp(fmt, DYNN_MODEL_FORMAT) != 0) {
       rfail(&r, "not a DyNN model (format attribute '%s', expected '%s')", fmt, DYNN_MODEL_FORMAT);
       goto out;
     }
-    if (rd_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
+    if (nn_h5attr_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
       goto out;
     if (ver != DYNN_MODEL_FORMAT_VERSION) {
       rfail(&r, "format version %lld, this build reads %d", (long long)ver, DYNN_MODEL_FORMAT_VERSION);
       goto out;
     }
-    if (rd_int(&r, f, "K", 1, DYNN_MAX_EXPERTS, 0, &K) < 0 || rd_int(&r, f, "L", 1, DYNN_MAX_DEPTH, 0, &L) < 0 ||
-        rd_int(&r, f, "units", 1, NN_IO_MAX_WIDTH, 0, &units) < 0 ||
-        rd_int(&r, f, "static_hidden", 1, NN_IO_MAX_WIDTH, 0, &sh) < 0 ||
-        rd_int(&r, f, "static_depth", 1, DYNN_MAX_DEPTH, 0, &sd) < 0)
+    if (nn_h5attr_int(&r, f, "K", 1, DYNN_MAX_EXPERTS, 0, &K) < 0 ||
+        nn_h5attr_int(&r, f, "L", 1, DYNN_MAX_DEPTH, 0, &L) < 0 ||
+        nn_h5attr_int(&r, f, "units", 1, NN_IO_MAX_WIDTH, 0, &units) < 0 ||
+        nn_h5attr_int(&r, f, "static_hidden", 1, NN_IO_MAX_WIDTH, 0, &sh) < 0 ||
+        nn_h5attr_int(&r, f, "static_depth", 1, DYNN_MAX_DEPTH, 0, &sd) < 0)
       goto out;
     for (size_t i = 0; i < N_HAS; i++)
-      if (rd_int(&r, f, has_names[i], 0, 1, 0, &has[i]) < 0)
+      if (nn_h5attr_int(&r, f, has_names[i], 0, 1, 0, &has[i]) < 0)
         goto out;
     if ((has[2] || has[3] || has[4]) && !has[0]) {
       rfail(&r, "policy networks are present (has_policy_*) but the MoE allocation model is not (has_alloc_moe = 0)");
@@ -1061,7 +922,7 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
     for (size_t i = 0; i < NPARAM; i++) {
       char name[64];
       snprintf(name, sizeof name, "param_%s", param_fields[i].name);
-      if (rd_dbl(&r, f, name, 0, &FLD(&par, param_fields[i])) < 0)
+      if (nn_h5attr_double(&r, f, name, 0, &FLD(&par, param_fields[i])) < 0)
         goto out;
     }
     if (params_check(&r, &par) < 0)
@@ -1069,12 +930,12 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
     for (size_t i = 0; i < NNORM; i++) {
       char name[64];
       snprintf(name, sizeof name, "norm_%s", norm_fields[i].name);
-      if (rd_dbl(&r, f, name, 0, &FLD(&norm, norm_fields[i])) < 0)
+      if (nn_h5attr_double(&r, f, name, 0, &FLD(&norm, norm_fields[i])) < 0)
         goto out;
     }
     if (norm_check(&r, &norm) < 0)
       goto out;
-    if (rd_int(&r, f, "domain_enabled", 0, 1, 0, &v) < 0)
+    if (nn_h5attr_int(&r, f, "domain_enabled", 0, 1, 0, &v) < 0)
       goto out;
     dom.enabled = (int)v;
     struct { const char *name; double *v; } dd[] = {
@@ -1083,12 +944,12 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
         {"domain_f_min", &dom.f_min},         {"domain_f_max", &dom.f_max},
         {"domain_p_no_cpu", &dom.p_no_cpu}};
     for (size_t i = 0; i < sizeof dd / sizeof dd[0]; i++)
-      if (rd_dbl(&r, f, dd[i].name, 0, dd[i].v) < 0)
+      if (nn_h5attr_double(&r, f, dd[i].name, 0, dd[i].v) < 0)
         goto out;
-    if (rd_int(&r, f, "domain_n_min", 1, 100000, 0, &v) < 0)
+    if (nn_h5attr_int(&r, f, "domain_n_min", 1, 100000, 0, &v) < 0)
       goto out;
     dom.n_min = (int)v;
-    if (rd_int(&r, f, "domain_n_max", 1, 100000, 0, &v) < 0)
+    if (nn_h5attr_int(&r, f, "domain_n_max", 1, 100000, 0, &v) < 0)
       goto out;
     dom.n_max = (int)v;
     if (dynn_domain_check(&dom) < 0) {
@@ -1099,7 +960,7 @@ dynn_model_t *dynn_model_load(const char *path, char *err, size_t errlen)
     }
     uint64_t seed = 0;
     int sgn = 0;
-    if (rd_raw_int(&r, f, "train_seed", 0, &seed, &sgn) < 0)
+    if (nn_h5attr_int_raw(&r, f, "train_seed", 0, &seed, &sgn) < 0)
       goto out;
     /* every group must agree with its has_* flag */
     for (int g = 0; g < G_COUNT; g++) {

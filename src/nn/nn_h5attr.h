@@ -1,0 +1,89 @@
+/* nn_h5attr.h - reading attributes of an untrusted HDF5 file (a model file
+ * that may come from elsewhere or be damaged), each refused with one clear
+ * line (docs/nn.md, "Model files: what is checked on load"). Used by the nn
+ * loader (nn_io.c) and the DTOMALB and DyNN model files.
+ *
+ * Every reader checks the attribute's presence, number of values and stored
+ * type before reading it: integers are read with the stored type's own size
+ * and sign (never truncated or clamped) and range-checked, numbers must be
+ * finite, strings are bounded. A failure is described in one message that
+ * names the attribute and its object ("attribute 'n_in' of '/layer_000' is
+ * -3, outside 1..1000000"), not the file; the caller's `fail` callback adds
+ * its own prefix (file name, policy...) and records it.
+ *
+ * Return values: 0 read (the output is written), 1 absent and `optional`
+ * (the output is untouched), or the negative value `fail` returned (the
+ * output is untouched). */
+#ifndef MECSIM_NN_H5ATTR_H
+#define MECSIM_NN_H5ATTR_H
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest fixed-length string read, in bytes (longer ones are refused before
+ * they are read). */
+#define NN_H5ATTR_MAX_STRING 4096
+
+/* What went wrong, for callers that map failures to error codes. */
+typedef enum {
+  NN_H5ATTR_EFORMAT = 1, /* missing, or wrong number of values, type, size, range or length */
+  NN_H5ATTR_EIO,         /* an HDF5 call failed (opening or reading the attribute) */
+  NN_H5ATTR_ENONFINITE,  /* a NaN or infinite number */
+  NN_H5ATTR_ENOMEM       /* out of memory */
+} nn_h5attr_err_t;
+
+/* How the number of values is checked, and the message when it is wrong. */
+typedef enum {
+  NN_H5ATTR_SHAPE_ONE,   /* n values, n = 1 for single values: "holds 2 values, expected one" (or "expected 3") */
+  NN_H5ATTR_SHAPE_COUNT, /* n values: "holds 2 values, expected 1" */
+  NN_H5ATTR_SHAPE_SCALAR /* a scalar dataspace (single values only): "is not a single value (2 values)" */
+} nn_h5attr_shape_t;
+
+typedef struct nn_h5attr nn_h5attr_t;
+
+/* Reports `msg` (no trailing newline); must return a negative value, which
+ * the reader returns. */
+typedef int (*nn_h5attr_fail_fn)(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg);
+
+/* Where the attributes are read from, and how failures are reported. */
+struct nn_h5attr {
+  const char *path;        /* the file, for the callback's messages */
+  const char *obj;         /* HDF5 path of the object holding the attributes, in messages ("/", "/layer_000") */
+  nn_h5attr_shape_t shape; /* number-of-values check and message */
+  nn_h5attr_fail_fn fail;  /* required */
+  const void *ud;          /* the callback's own data */
+};
+
+/* Reports a failure found by the caller (printf format) through h->fail,
+ * like the readers' own; returns fail's negative value. */
+int nn_h5attr_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Attribute `name` of loc exists (a failed query counts as absent). */
+int nn_h5attr_exists(hid_t loc, const char *name);
+
+/* Integer in [lo, hi]: the stored type must be an integer of at most 64
+ * bits, read with its own sign; out-of-range values are refused, not
+ * clamped. */
+int nn_h5attr_int(const nn_h5attr_t *h, hid_t loc, const char *name, int64_t lo, int64_t hi, int optional,
+                  int64_t *out);
+
+/* Any integer of at most 64 bits, as stored: *u holds the value (two's
+ * complement when signed), *is_signed (if not NULL) whether the stored type
+ * is signed. */
+int nn_h5attr_int_raw(const nn_h5attr_t *h, hid_t loc, const char *name, int optional, uint64_t *u,
+                      int *is_signed);
+
+/* A finite number, stored as a float or an integer ("is not finite (nan)"). */
+int nn_h5attr_double(const nn_h5attr_t *h, hid_t loc, const char *name, int optional, double *out);
+
+/* n >= 1 finite numbers into out[0..n-1] ("non-finite value (inf) at index
+ * 1", also when n = 1). */
+int nn_h5attr_doubles(const nn_h5attr_t *h, hid_t loc, const char *name, size_t n, int optional, double *out);
+
+/* A single string (fixed or variable length, no character set conversion)
+ * of at most size - 1 characters, into buf (NUL-terminated). Not optional:
+ * test nn_h5attr_exists first. */
+int nn_h5attr_str(const nn_h5attr_t *h, hid_t loc, const char *name, char *buf, size_t size);
+
+#endif
