@@ -13,17 +13,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 # per-task and per-slot decisions, and the TPOS game with DNN tasks and server slots
-for args in "--policy greedy" "--policy random --decide per-slot" "--policy local" "--policy tpos-cai --dnn mix"; do
+# CELL|ARGS: small_cell with the baselines and TPOS; dynn_cell (reserved CPU shares, staged
+# decisions) with the DyNN policies that need no model file
+for c in "small_cell|--policy greedy" "small_cell|--policy random --decide per-slot" "small_cell|--policy local" \
+         "small_cell|--policy tpos-cai --dnn mix" "dynn_cell|--policy dynn-equal --policy_args sched=rand" \
+         "dynn_cell|--policy dynn-ga --policy_args joint=1,max_iter=5"; do
+  cell=${c%%|*} args=${c#*|}
   # shellcheck disable=SC2086
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
-    --error-exitcode=9 "$bin" "$src/platforms/small_cell.xml" "$src/deployments/small_cell.xml" \
+    --error-exitcode=9 "$bin" "$src/platforms/$cell.xml" "$src/deployments/$cell.xml" \
     $args --tasks_per_md 3 --trace "$tmp/t.h5" --quiet > "$tmp/log" 2>&1
   rc=$?
   if [ $rc -eq 0 ] && grep -q "ERROR SUMMARY: 0 errors" "$tmp/log"; then
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
-    echo "FAIL: valgrind on small_cell with $args (exit $rc)"
+    echo "FAIL: valgrind on $cell with $args (exit $rc)"
     grep -E "lost:|ERROR SUMMARY|Invalid|uninitialised" "$tmp/log" | head -20
   fi
 done
