@@ -106,9 +106,11 @@ void mec_edge_server_run_slots(int srv, mec_task_ctx_t *ctx, const mec_tpos_stra
   for (int h = 1; h <= p->H; h++) {
     if (!s->first[h])
       continue;
-    /* Slot boundaries are the server's frame clock (exogenous): a subtask
-     * that arrives early waits for its slot (Rule 2 keeps one MD's groups in
-     * sequence, so it also waits for the previous group). */
+    /* Slot h of this MD's frame starts at t0 + (h - 1) T_d/H, t0 being the
+     * arrival of its data at the server (eq. 24 counts its slots from
+     * there: per-MD frames, not aligned between MDs; docs/tpos.md): a
+     * subtask that arrives early waits for its slot (Rule 2 keeps one MD's
+     * groups in sequence, so it also waits for the previous group). */
     double slot_start = t0 + (h - 1) * slot_len;
     if (simgrid_get_clock() < slot_start)
       sg_actor_sleep_until(slot_start);
