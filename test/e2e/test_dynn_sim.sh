@@ -148,4 +148,18 @@ bad "joint=2" --policy=dynn-ga --policy_args=joint=2
 bad "decide_on=md is not supported" --policy=dynn-equal --decide=per-task --decide_on=md
 bad "task_cycles_per_bit" --policy=dynn-equal --task_cycles_per_bit=uniform:-5:1
 bad "above the limit" --policy=dynn-equal --task_cycles_per_bit=const:1e9 --task_bits=const:1e10
+# the generator and the trainer refuse bad options the same way
+tool() { # EXPECTED-TEXT COMMAND...
+  local want=$1; shift
+  "$@" > "$W/tool.out" 2>&1
+  local rc=$?
+  if [ $rc = 2 ] && grep -q -- "$want" "$W/tool.out"; then ok "refused ($want): ${*: -2}"; else
+    ko "expected exit 2 and '$want' from $*: rc=$rc, $(tail -1 "$W/tool.out")"; fi
+}
+tool "expected 1..10000 users" "$PY" "$SRC/platforms/generate_dynn.py" --n-md 0
+tool "expected 0 < A <= B" "$PY" "$SRC/platforms/generate_dynn.py" --floc 5:1
+tool "outside 0..100000000" "$TRAIN" all --episodes -3 --out "$W/x.h5"
+tool "not an HDF5 file" "$TRAIN" eval --model "$W/junk.h5"
+tool "unknown command" "$TRAIN" bogus
+[ ! -e "$W/x.h5" ] && ok "a refused training writes no model file" || ko "a refused training left $W/x.h5"
 finish
