@@ -18,11 +18,11 @@ static const mec_md_info_t md0 = {.cpu_hz = 1e9, .up_rate_bps = 10e6, .down_rate
  *   server 3: 10 GHz, 2 cores, 1 hop, 0.5 Gbit/s, 2 ms, backlog 10 Gcycles */
 static const mec_server_info_t servers3[3] = {
     {.cpu_hz = 4e9, .cores = 1, .hops = 2, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .backlog_cycles = 8e9,
-     .load_factor = 2.0},
+     .load_factor = 2.0, .in_service = 1},
     {.cpu_hz = 2e9, .cores = 1, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .backlog_cycles = 0,
      .load_factor = 0.0},
     {.cpu_hz = 10e9, .cores = 2, .hops = 1, .fiber_bps = 0.5e9, .fiber_latency_s = 2e-3, .backlog_cycles = 10e9,
-     .load_factor = 1.0},
+     .load_factor = 1.0, .in_service = 2},
 };
 
 /* Tasks 0-2: 1 Mbit in, 1 Gcycle, 100 kbit out. Task 3: 8 Mbit in, 0.2 Gcycle. */
@@ -188,15 +188,74 @@ static void test_greedy_rejects_bad_device(void)
 
 static void test_least_loaded(void)
 {
-  /* Load factors 2, 0, 1 s. task 10 -> s2 (0 -> 0.5); task 11 -> s2 (0.5 -> 1.0);
-   * task 12: s2 and s3 both 1.0, the lower index wins -> s2 (-> 1.5);
-   * task 13 -> s3 (1.0 < 1.5 < 2). */
+  /* finish = wait + C/f, wait = 0 with a free core, else backlog / (cores f).
+   * s1: 1 core busy, 8 Gc at 4 GHz (wait 2 s); s2: idle, 2 GHz; s3: both
+   * cores busy, 10 Gc at 2 x 10 GHz (wait 0.5 s).
+   * task 10 (1 Gc): s1 2.25, s2 0.5, s3 0.6 -> s2 (now busy, 1 Gc);
+   * task 11: s1 2.25, s2 0.5 + 0.5 = 1.0, s3 0.6 -> s3 (11 Gc);
+   * task 12: s2 1.0, s3 0.55 + 0.1 = 0.65 -> s3 (12 Gc);
+   * task 13 (0.2 Gc): s1 2.05, s2 0.5 + 0.1 = 0.6, s3 0.6 + 0.02 = 0.62 -> s2. */
   int t[4] = {-1, -1, -1, -1};
   mec_cost_t c;
   CHECK(run4("least-loaded", "", t, &c) == 0);
-  CHECK(same4(t, 2, 2, 2, 3));
+  CHECK(same4(t, 2, 3, 3, 2));
   CHECK(c.iterations == 12);
-  CHECK(c.flops > 0);
+  CHECK(c.flops == 4 * (6.0 * 3 + 3.0));
+}
+
+/* Free cores count: a 16-core server with one core free beats a busy single
+ * core whose load factor backlog/f is 15x smaller (the old LD_m rule). */
+static void test_least_loaded_cores(void)
+{
+  mec_server_info_t sv[2] = {
+      {.cpu_hz = 10e9, .cores = 1, .hops = 1, .backlog_cycles = 10e9, .in_service = 1},
+      {.cpu_hz = 10e9, .cores = 16, .hops = 1, .backlog_cycles = 150e9, .in_service = 15},
+  };
+  mec_system_t sys = {.n_md = 1, .n_servers = 2, .md = &md0, .server = sv};
+  mec_task_t task = {.id = 1, .md = 0, .input_bits = 1e6, .cycles = 1e9};
+  inst_t in;
+  int t = -1;
+  CHECK(inst_open(&in, "least-loaded", "", 1, &sys) == 0);
+  CHECK(inst_decide(&in, &sys, &task, 1, &t, NULL) == 0);
+  CHECK(t == 2);
+  inst_close(&in);
+}
+
+/* Ties between idle identical servers: no index is favoured. 600 single-task
+ * decisions on 4 idle servers: each gets 150 +- 45 (binomial sd 10.6); and a
+ * batch of 4 on 4 idle servers spreads over all 4. */
+static void test_least_loaded_ties(void)
+{
+  mec_server_info_t sv[4];
+  for (int s = 0; s < 4; s++)
+    sv[s] = (mec_server_info_t){.cpu_hz = 10e9, .cores = 16, .hops = 1};
+  mec_system_t sys = {.n_md = 1, .n_servers = 4, .md = &md0, .server = sv};
+  inst_t in;
+  CHECK(inst_open(&in, "least-loaded", "", 7, &sys) == 0);
+  int count[5] = {0, 0, 0, 0, 0};
+  for (int i = 0; i < 600; i++) {
+    mec_task_t task = {.id = (uint64_t)i * 0x100000001ull, .md = 0, .input_bits = 1e6, .cycles = 1e9};
+    int t = -1;
+    CHECK(inst_decide(&in, &sys, &task, 1, &t, NULL) == 0);
+    if (t >= 1 && t <= 4)
+      count[t]++;
+  }
+  for (int s = 1; s <= 4; s++)
+    CHECK(count[s] >= 105 && count[s] <= 195);
+  /* 1-core servers: a batch of 4 fills the 4 free cores, one each */
+  for (int s = 0; s < 4; s++)
+    sv[s].cores = 1;
+  mec_task_t batch[4];
+  for (int i = 0; i < 4; i++)
+    batch[i] = (mec_task_t){.id = (uint64_t)(1000 + i), .md = 0, .input_bits = 1e6, .cycles = 1e9};
+  int t[4] = {0, 0, 0, 0};
+  CHECK(inst_decide(&in, &sys, batch, 4, t, NULL) == 0);
+  int seen[5] = {0, 0, 0, 0, 0};
+  for (int i = 0; i < 4; i++)
+    if (t[i] >= 1 && t[i] <= 4)
+      seen[t[i]]++;
+  CHECK(seen[1] == 1 && seen[2] == 1 && seen[3] == 1 && seen[4] == 1);
+  inst_close(&in);
 }
 
 static void test_round_robin_cycles(void)
@@ -383,6 +442,8 @@ int main(void)
   RUN(test_greedy_spreads_batch);
   RUN(test_greedy_rejects_bad_device);
   RUN(test_least_loaded);
+  RUN(test_least_loaded_cores);
+  RUN(test_least_loaded_ties);
   RUN(test_round_robin_cycles);
   RUN(test_offloaders_need_servers);
   RUN(test_every_baseline_rejects_unknown_args);
