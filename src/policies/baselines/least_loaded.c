@@ -64,7 +64,9 @@ static int ll_init(void **state, const mec_policy_cfg_t *cfg, const mec_system_t
     return -1;
   }
   st->capacity = sys->n_servers;
-  st->hash_seed = mec_stream_seed(cfg->seed, MEC_STREAM_POLICY, 0);
+  /* index 1: independent of `random`'s draws (index 0), which would otherwise
+   * make every tie between idle servers the same choice as random's */
+  st->hash_seed = mec_stream_seed(cfg->seed, MEC_STREAM_POLICY, 1);
   *state = st;
   return 0;
 }
