@@ -40,7 +40,10 @@ TRAIN=$BUILD/mecsim-train-dtomalb
 PY=/usr/bin/python3
 export OPENBLAS_NUM_THREADS=1 PATH=/usr/bin:$PATH
 for b in "$MECSIM" "$TRAIN"; do [ -x "$b" ] || { echo "reproduce_dtomalb: no $b (build it first)" >&2; exit 2; }; done
-mkdir -p "$OUT/train" "$OUT/sim"
+mkdir -p "$OUT/train" "$OUT/sim" "$FIGS"
+# Absolute paths: the notebook runs with analysis/ as its working directory, where a relative
+# OUT would name nothing (it then drew no figure at all, silently).
+OUT=$(cd "$OUT" && pwd) FIGS=$(cd "$FIGS" && pwd)
 
 # --- 1. training -----------------------------------------------------------
 # train TAG ALGO N SEED EPISODES [extra args]: model train/TAG-ALGO-nN-sSEED.h5,
