@@ -201,3 +201,32 @@ int nn_h5attr_str(const nn_h5attr_t *h, hid_t loc, const char *name, char *buf, 
   H5Aclose(a);
   return rc;
 }
+
+/* ---------------------------------------------------------------- writing */
+int nn_h5attr_write(hid_t loc, const char *name, hid_t type, const void *v, hsize_t n)
+{
+  hid_t sp = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
+  if (sp < 0)
+    return -1;
+  hid_t a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
+  if (a >= 0)
+    H5Aclose(a);
+  H5Sclose(sp);
+  return rc;
+}
+
+int nn_h5attr_write_str(hid_t loc, const char *name, const char *v)
+{
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0)
+    return -1;
+  H5Tset_size(t, strlen(v) + 1);
+  int rc = nn_h5attr_write(loc, name, t, v, 1);
+  H5Tclose(t);
+  return rc;
+}
+
+int nn_h5attr_write_i64(hid_t loc, const char *name, int64_t v) { return nn_h5attr_write(loc, name, H5T_NATIVE_INT64, &v, 1); }
+int nn_h5attr_write_u64(hid_t loc, const char *name, uint64_t v) { return nn_h5attr_write(loc, name, H5T_NATIVE_UINT64, &v, 1); }
+int nn_h5attr_write_f64(hid_t loc, const char *name, double v) { return nn_h5attr_write(loc, name, H5T_NATIVE_DOUBLE, &v, 1); }

@@ -1,7 +1,8 @@
 /* nn_h5attr.h - reading attributes of an untrusted HDF5 file (a model file
  * that may come from elsewhere or be damaged), each refused with one clear
- * line (docs/nn.md, "Model files: what is checked on load"). Used by the nn
- * loader (nn_io.c) and the DTOMALB and DyNN model files.
+ * line (docs/nn.md, "Model files: what is checked on load"), and writing the
+ * attributes and bundled networks of such files. Used by the nn loader
+ * (nn_io.c) and the DTOMALB and DyNN model files.
  *
  * Every reader checks the attribute's presence, number of values and stored
  * type before reading it: integers are read with the stored type's own size
@@ -85,5 +86,23 @@ int nn_h5attr_doubles(const nn_h5attr_t *h, hid_t loc, const char *name, size_t 
  * of at most size - 1 characters, into buf (NUL-terminated). Not optional:
  * test nn_h5attr_exists first. */
 int nn_h5attr_str(const nn_h5attr_t *h, hid_t loc, const char *name, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Writing the model files that the readers above check (DTOMALB, DyNN).    */
+/* Each returns 0 or -1; the caller names what failed.                       */
+/* ------------------------------------------------------------------------ */
+/* n values of a native type (a scalar when n == 1). */
+int nn_h5attr_write(hid_t loc, const char *name, hid_t type, const void *v, hsize_t n);
+int nn_h5attr_write_str(hid_t loc, const char *name, const char *v);  /* fixed length */
+int nn_h5attr_write_i64(hid_t loc, const char *name, int64_t v);
+int nn_h5attr_write_u64(hid_t loc, const char *name, uint64_t v);
+int nn_h5attr_write_f64(hid_t loc, const char *name, double v);
+
+/* A network written into a new group `group` of loc, laid out as
+ * nn_net_save lays out a network file's root, so nn_net_load_new_group reads
+ * it back: how a model file bundles several networks. 0 or a negative
+ * nn_err_t (message in nn_last_error). Defined in nn_io.c. */
+struct nn_net;
+int nn_net_save_group(const struct nn_net *net, hid_t loc, const char *group);
 
 #endif

@@ -120,6 +120,32 @@ static int save_layer(const nn_net_t *net, const nn_layer_t *L, hid_t g) {
   return rc ? -1 : 0;
 }
 
+/* The network's attributes and layer groups on loc (a file's root or a group). */
+static int write_net(const nn_net_t *net, hid_t loc) {
+  int bad = put_str(loc, "format", NN_FORMAT_NAME) | put_int(loc, "format_version", NN_FORMAT_VERSION) |
+            put_str(loc, "name", net->name) | put_int(loc, "n_in", (long long)net->n_in) |
+            put_int(loc, "n_out", (long long)nn_net_n_out(net)) |
+            put_int(loc, "n_layers", (long long)net->n_layers);
+  for (size_t i = 0; i < net->n_layers && !bad; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "layer_%03zu", i);
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad = g < 0 || save_layer(net, &net->layers[i], g) < 0;
+    if (g >= 0) H5Gclose(g);
+  }
+  return bad ? -1 : 0;
+}
+
+int nn_net_save_group(const nn_net_t *net, hid_t loc, const char *group) {
+  if (!net->finalized) return nn_fail(NN_ERR_STATE, "%s: save before nn_net_finalize", net->name);
+  h5_quiet_t q = h5_quiet_begin();
+  hid_t g = H5Gcreate2(loc, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = g < 0 || write_net(net, g) < 0;
+  if (g >= 0 && H5Gclose(g) < 0) bad = 1;
+  h5_quiet_end(q);
+  return bad ? nn_fail(NN_ERR_IO, "%s: writing the network into group '%s' failed", net->name, group) : 0;
+}
+
 int nn_net_save(const nn_net_t *net, const char *path) {
   if (!net->finalized) return nn_fail(NN_ERR_STATE, "%s: save before nn_net_finalize", net->name);
   size_t len = strlen(path) + 5;
@@ -133,17 +159,7 @@ int nn_net_save(const nn_net_t *net, const char *path) {
     rc = nn_fail(NN_ERR_IO, "%s: cannot create model file %s", net->name, tmp);
     goto out;
   }
-  int bad = put_str(f, "format", NN_FORMAT_NAME) | put_int(f, "format_version", NN_FORMAT_VERSION) |
-            put_str(f, "name", net->name) | put_int(f, "n_in", (long long)net->n_in) |
-            put_int(f, "n_out", (long long)nn_net_n_out(net)) |
-            put_int(f, "n_layers", (long long)net->n_layers);
-  for (size_t i = 0; i < net->n_layers && !bad; i++) {
-    char name[32];
-    snprintf(name, sizeof name, "layer_%03zu", i);
-    hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    bad = g < 0 || save_layer(net, &net->layers[i], g) < 0;
-    if (g >= 0) H5Gclose(g);
-  }
+  int bad = write_net(net, f) < 0;
   if (H5Fclose(f) < 0) bad = 1;
   if (bad) {
     remove(tmp);

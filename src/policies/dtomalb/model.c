@@ -171,29 +171,11 @@ size_t dtomalb_model_decision_params(const dtomalb_model_t *m)
 /* HDF5 bundle                                                              */
 /* ------------------------------------------------------------------------ */
 
-static int attr_write(hid_t loc, const char *name, hid_t type, const void *v, hsize_t n)
-{
-  hid_t sp = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-  if (sp < 0)
-    return -1;
-  hid_t a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
-  if (a >= 0)
-    H5Aclose(a);
-  H5Sclose(sp);
-  return rc;
-}
-
-static int attr_str(hid_t loc, const char *name, const char *v)
-{
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, strlen(v) + 1);
-  int rc = attr_write(loc, name, t, v, 1);
-  H5Tclose(t);
-  return rc;
-}
-static int attr_int(hid_t loc, const char *name, int64_t v) { return attr_write(loc, name, H5T_NATIVE_INT64, &v, 1); }
-static int attr_dbl(hid_t loc, const char *name, double v) { return attr_write(loc, name, H5T_NATIVE_DOUBLE, &v, 1); }
+/* Writers: nn_h5attr.h's, named short. */
+#define attr_write nn_h5attr_write
+#define attr_str nn_h5attr_write_str
+#define attr_int nn_h5attr_write_i64
+#define attr_dbl nn_h5attr_write_f64
 
 /* The environment fields worth keeping with the weights (what the agents
  * were trained for). */
@@ -215,28 +197,12 @@ static int env_attrs_write(hid_t g, const dtomalb_env_cfg_t *c)
   return rc ? -1 : 0;
 }
 
-/* A scratch file name next to nothing important: $TMPDIR or /tmp. */
-static int scratch_path(char *buf, size_t size)
-{
-  const char *dir = getenv("TMPDIR");
-  snprintf(buf, size, "%s/mecsim-dtomalb-XXXXXX", dir && *dir ? dir : "/tmp");
-  int fd = mkstemp(buf);
-  if (fd < 0)
-    return -1;
-  close(fd);
-  return 0;
-}
-
 int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, size_t errlen)
 {
-  char tmp[4096], scratch[4096];
+  char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  if (scratch_path(scratch, sizeof scratch) < 0) {
-    snprintf(err, errlen, "dtomalb model: cannot create a scratch file: %s", strerror(errno));
-    return -1;
-  }
   int rc = -1;
-  hid_t f = -1, ocp = -1, lcp = -1;
+  hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); } H5E_END_TRY;
   if (f < 0) {
     snprintf(err, errlen, "dtomalb model: cannot create '%s'", tmp);
@@ -254,37 +220,20 @@ int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, si
     snprintf(err, errlen, "dtomalb model: cannot write attributes of '%s'", tmp);
     goto out;
   }
-  ocp = H5Pcreate(H5P_OBJECT_COPY);
-  lcp = H5Pcreate(H5P_LINK_CREATE);
   for (int k = 0; k < m->n_nets; k++) {
-    /* nn saves one network per file: save it, then copy that file's root
-     * group (attributes and layer groups) into net_k */
-    if (nn_net_save(m->net[k], scratch) < 0) {
-      snprintf(err, errlen, "dtomalb model: saving network %d: %s", k, nn_last_error());
-      goto out;
-    }
-    hid_t s = H5Fopen(scratch, H5F_ACC_RDONLY, H5P_DEFAULT);
     char name[32];
     snprintf(name, sizeof name, "net_%03d", k);
-    herr_t c = s >= 0 ? H5Ocopy(s, "/", f, name, ocp, lcp) : -1;
-    if (s >= 0)
-      H5Fclose(s);
-    if (c < 0) {
-      snprintf(err, errlen, "dtomalb model: cannot copy network %d into '%s'", k, tmp);
+    if (nn_net_save_group(m->net[k], f, name) < 0) {
+      snprintf(err, errlen, "dtomalb model: saving network %d into '%s': %s", k, tmp, nn_last_error());
       goto out;
     }
   }
   rc = 0;
 out:
-  if (ocp >= 0)
-    H5Pclose(ocp);
-  if (lcp >= 0)
-    H5Pclose(lcp);
   if (f >= 0 && H5Fclose(f) < 0 && rc == 0) {
     snprintf(err, errlen, "dtomalb model: cannot close '%s'", tmp);
     rc = -1;
   }
-  unlink(scratch);
   if (rc == 0 && rename(tmp, path) != 0) {
     snprintf(err, errlen, "dtomalb model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
     rc = -1;

@@ -615,40 +615,11 @@ static nn_net_t *grp_net(const dynn_model_t *m, grp_t g)
   }
 }
 
-static int attr_write(hid_t loc, const char *name, hid_t type, const void *v)
-{
-  hid_t sp = H5Screate(H5S_SCALAR);
-  if (sp < 0)
-    return -1;
-  hid_t a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
-  if (a >= 0)
-    H5Aclose(a);
-  H5Sclose(sp);
-  return rc;
-}
-static int attr_str(hid_t loc, const char *name, const char *v)
-{
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, strlen(v) + 1);
-  int rc = attr_write(loc, name, t, v);
-  H5Tclose(t);
-  return rc;
-}
-static int attr_int(hid_t loc, const char *name, int64_t v) { return attr_write(loc, name, H5T_NATIVE_INT64, &v); }
-static int attr_u64(hid_t loc, const char *name, uint64_t v) { return attr_write(loc, name, H5T_NATIVE_UINT64, &v); }
-static int attr_dbl(hid_t loc, const char *name, double v) { return attr_write(loc, name, H5T_NATIVE_DOUBLE, &v); }
-
-static int scratch_path(char *buf, size_t size)
-{
-  const char *dir = getenv("TMPDIR");
-  snprintf(buf, size, "%s/mecsim-dynn-XXXXXX", dir && *dir ? dir : "/tmp");
-  int fd = mkstemp(buf);
-  if (fd < 0)
-    return -1;
-  close(fd);
-  return 0;
-}
+/* Writers: nn_h5attr.h's, named short. */
+#define attr_str nn_h5attr_write_str
+#define attr_int nn_h5attr_write_i64
+#define attr_u64 nn_h5attr_write_u64
+#define attr_dbl nn_h5attr_write_f64
 
 static void set_err(char *err, size_t n)
 {
@@ -669,15 +640,10 @@ int dynn_model_save(const dynn_model_t *m, const char *path, char *err, size_t e
       set_err(err, errlen);
       return -1;
     }
-  char tmp[4096], scratch[4096];
+  char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  if (scratch_path(scratch, sizeof scratch) < 0) {
-    dfail("dynn model: cannot create a scratch file: %s", strerror(errno));
-    set_err(err, errlen);
-    return -1;
-  }
   int rc = -1;
-  hid_t f = -1, ocp = -1, lcp = -1;
+  hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
   H5E_END_TRY;
   if (f < 0) {
@@ -721,36 +687,19 @@ int dynn_model_save(const dynn_model_t *m, const char *path, char *err, size_t e
     dfail("dynn model: cannot write attributes of '%s'", tmp);
     goto out;
   }
-  ocp = H5Pcreate(H5P_OBJECT_COPY);
-  lcp = H5Pcreate(H5P_LINK_CREATE);
   for (int g = 0; g < G_COUNT; g++) {
     nn_net_t *net = grp_net(m, (grp_t)g);
-    if (!net)
-      continue;
-    if (nn_net_save(net, scratch) < 0) {
-      dfail("dynn model: saving network '%s': %s", grp_names[g], nn_last_error());
-      goto out;
-    }
-    hid_t s = H5Fopen(scratch, H5F_ACC_RDONLY, H5P_DEFAULT);
-    herr_t c = s >= 0 ? H5Ocopy(s, "/", f, grp_names[g], ocp, lcp) : -1;
-    if (s >= 0)
-      H5Fclose(s);
-    if (c < 0) {
-      dfail("dynn model: cannot copy network '%s' into '%s'", grp_names[g], tmp);
+    if (net && nn_net_save_group(net, f, grp_names[g]) < 0) {
+      dfail("dynn model: saving network '%s' into '%s': %s", grp_names[g], tmp, nn_last_error());
       goto out;
     }
   }
   rc = 0;
 out:
-  if (ocp >= 0)
-    H5Pclose(ocp);
-  if (lcp >= 0)
-    H5Pclose(lcp);
   if (f >= 0 && H5Fclose(f) < 0 && rc == 0) {
     dfail("dynn model: cannot close '%s'", tmp);
     rc = -1;
   }
-  unlink(scratch);
   if (rc == 0 && rename(tmp, path) != 0) {
     dfail("dynn model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
     rc = -1;
