@@ -167,6 +167,17 @@ def _decode_strings(df):
     return df
 
 
+def repo_path(path):
+    """A path a notebook was given (DYNN_RUNS, TPOS_FIGS, ...), taken relative to the repository
+    root when it is relative: jupyter nbconvert runs the kernel in analysis/, where `runs/x` would
+    name nothing (and a notebook would draw nothing, or refuse)."""
+    if not path or os.path.isabs(path):
+        return path
+    here = os.getcwd()
+    root = os.path.dirname(here) if os.path.basename(here) == "analysis" else here
+    return os.path.join(root, path)
+
+
 def trace_format(attrs):
     """The trace format of a file's root attributes (1 when absent)."""
     try:
