@@ -40,10 +40,10 @@ import h5py
 import numpy as np
 import pandas as pd
 
-DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages")
+DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 3
+TRACE_FORMAT = 4
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -187,7 +187,7 @@ def trace_format(attrs):
 
 
 def load(path, datasets=DATASETS):
-    """Reads a trace file (format 1, 2 or 3). Returns a Trace; datasets lists
+    """Reads a trace file (format 1 to 4). Returns a Trace; datasets lists
     those to read (others are empty DataFrames). Server numbers are the
     deployment's ids 1..M whatever the format."""
     frames, units, descriptions = {}, {}, {}

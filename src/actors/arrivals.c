@@ -134,6 +134,11 @@ static int draw(pending_t *p, double prev)
     p->out = mec_dist_sample(&sc->result_bits, m->workload);
     p->deadline = mec_dist_sample(&sc->deadline, m->workload);
   }
+  if (sc->drift_at > 0 && p->t >= sc->drift_at) { /* the environment has drifted (knob drift_size) */
+    p->bits *= sc->drift_size;
+    p->cycles *= sc->drift_size;
+    p->out *= sc->drift_size;
+  }
   return !(sc->until > 0 && p->t >= sc->until);
 }
 

@@ -85,18 +85,27 @@ void mec_world_fail(const char *fmt, ...)
 /* Block fading: one Rayleigh power draw per MD per slot. The draw of slot k
  * is a function of (the MD's fading seed, k) alone, so it does not depend on
  * when, or how often, the channel is looked at. */
+static double drifted_path_gain(const mec_world_t *w, const mec_md_state_t *m)
+{
+  if (w->sc.drift_at > 0 && simgrid_get_clock() >= w->sc.drift_at)
+    return m->path_gain * pow(10.0, w->sc.drift_gain_db / 10.0);
+  return m->path_gain;
+}
+
 static double current_gain(int i)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[i];
-  if (!w->rayleigh)
-    return m->path_gain;
+  if (!w->rayleigh) {
+    w->md_info[i].gain = drifted_path_gain(w, m);
+    return w->md_info[i].gain;
+  }
   /* SimGrid's clock drifts by ~1e-15 s: 0.9999999999999999 is slot 1 */
   long slot = (long)floor(simgrid_get_clock() / w->sc.slot + 1e-9);
   if (slot != m->fading_slot) {
     m->fading_slot = slot;
     double u = mec_hash_u01(m->fading_seed, (uint64_t)slot);
-    w->md_info[i].gain = m->path_gain * mec_rayleigh_power_from_u(u);
+    w->md_info[i].gain = drifted_path_gain(w, m) * mec_rayleigh_power_from_u(u);
   }
   return w->md_info[i].gain;
 }
@@ -134,11 +143,12 @@ double mec_world_decision_up_rate(int md, const mec_decision_t *d)
   return mec_world_up_rate(md, d->bw_share, d->tx_power_w);
 }
 
-/* Current channel and default rates of MD i (changes only with fading). */
+/* Current channel and default rates of MD i (changes only with fading and
+ * at the drift). */
 static void refresh_md(int i)
 {
   mec_world_t *w = mec_world;
-  if (!w->rayleigh)
+  if (!w->rayleigh && !(w->sc.drift_at > 0 && w->sc.drift_gain_db != 0))
     return;
   current_gain(i);
   w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
@@ -193,6 +203,63 @@ static void execute_flops(double flops)
    * clock: skip the activity (e.g. a 3-flop random draw). */
   if (flops > 0 && flops / sg_host_get_speed(sg_host_self()) >= 1e-9)
     sg_actor_execute(flops);
+}
+
+/* Background work of a policy (mec_cost_t.bg_flops), run by its own daemon
+ * actor on a server's host: a daemon because nothing waits for it, and a run
+ * ends when its tasks are done even if training is still going on. */
+typedef struct background_job {
+  double flops, samples;
+  uint64_t id;
+  int server, kind;
+} background_job_t;
+
+static void background_free(int failed, void *job)
+{
+  (void)failed;
+  free(job);
+}
+
+static void background_actor(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  mec_world_t *w = mec_world;
+  background_job_t *job = sg_actor_self_get_data();
+  sg_actor_on_exit(background_free, job); /* also when killed at the end of the run */
+  sg_actor_daemonize(sg_actor_self());
+  trace_background_rec_t r = {.time_start = simgrid_get_clock(), .server = job->server + 1, .kind = job->kind,
+                              .flops = job->flops, .samples = job->samples};
+  execute_flops(job->flops);
+  r.time_done = simgrid_get_clock();
+  if (w->policy->background_done)
+    w->policy->background_done(w->policy_state, job->id, r.time_done);
+  if (w->trace && trace_add_background(w->trace, &r) != 0)
+    mec_world_fail("trace: %s", trace_error(w->trace));
+}
+
+/* Starts the background work a decision asked for. 0 or -1 (run failed). */
+static int start_background(const mec_cost_t *cost)
+{
+  mec_world_t *w = mec_world;
+  if (!(cost->bg_flops > 0))
+    return 0;
+  if (!isfinite(cost->bg_flops) || cost->bg_server < 0 || cost->bg_server >= w->n_servers) {
+    mec_world_fail("policy '%s' asked for background work of %g flops on server index %d; expected finite flops "
+                   "and an index 0..%d",
+                   w->policy->name, cost->bg_flops, cost->bg_server, w->n_servers - 1);
+    return -1;
+  }
+  background_job_t *job = malloc(sizeof *job);
+  if (!job) {
+    mec_world_fail("out of memory for background work");
+    return -1;
+  }
+  *job = (background_job_t){cost->bg_flops, cost->bg_samples, cost->bg_id, cost->bg_server, cost->bg_kind};
+  sg_actor_t a = sg_actor_init("background", w->srv[cost->bg_server].host);
+  sg_actor_set_data(a, job);
+  sg_actor_start_(a, background_actor, 0, NULL);
+  return 0;
 }
 
 int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
@@ -259,6 +326,7 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
         take_effect(batch, dec, n, 1, release);
       }
       take_effect(batch, dec, n, 0, release);
+      start_background(&cost);
       w->decisions++;
       if (w->trace) {
         trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size, 0,

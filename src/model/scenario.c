@@ -57,6 +57,9 @@ static const mec_knob_t knobs[] = {
     KI(share_users, "0", "", "N in the equal bandwidth split W/N (0 = number of MDs)"),
     KS(md_hosts, "", NULL, "hosts PREFIX0, PREFIX1, ... are mobile devices too, with no mobile_device actor each (for 10^5 devices)"),
     KS(forward, "via-first", "via-first|direct", "BS to server m: through server 1 (DTOMALB) or the platform's route"),
+    KD(drift_at, "0", "s", "the environment drifts at this simulated time (0 = never): tasks arriving from then on are scaled by drift_size and every channel gain by drift_gain_db"),
+    KD(drift_size, "1", "", "after drift_at: factor on a task's input bits, cycles and result bits"),
+    KD(drift_gain_db, "0", "dB", "after drift_at: change of every device's channel gain (a move away from the BS is negative)"),
     {NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -251,6 +254,9 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"max_in_flight", sc->max_in_flight, 0, 2147483647.0},
       {"max_samples", sc->max_samples, 0, 2147483647.0},
       {"progress", sc->progress, 0, 86400},
+      {"drift_at", sc->drift_at, 0, MEC_TASK_MAX_TIME},
+      {"drift_size", sc->drift_size, 1e-6, 1e6},
+      {"drift_gain_db", sc->drift_gain_db, -200, 200},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
     if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi)) {
@@ -285,6 +291,14 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
   if (mec_scenario_cycles_per_bit(sc) && !(mec_scenario_cycles_max(sc) <= MEC_TASK_MAX_CYCLES)) {
     snprintf(err, errlen, "knobs 'task_cycles_per_bit' x 'task_bits' can produce tasks of %g cycles, above the "
              "limit of %g cycles", mec_scenario_cycles_max(sc), MEC_TASK_MAX_CYCLES);
+    return -1;
+  }
+  if (sc->drift_at > 0 && sc->drift_size > 1 &&
+      !(mec_dist_max(&sc->task_bits) * sc->drift_size <= MEC_TASK_MAX_BITS &&
+        mec_dist_max(&sc->result_bits) * sc->drift_size <= MEC_TASK_MAX_BITS &&
+        mec_scenario_cycles_max(sc) * sc->drift_size <= MEC_TASK_MAX_CYCLES)) {
+    snprintf(err, errlen, "knob 'drift_size' = %g makes tasks after the drift larger than the limits of %g bits and "
+             "%g cycles", sc->drift_size, MEC_TASK_MAX_BITS, MEC_TASK_MAX_CYCLES);
     return -1;
   }
   if (sc->min_distance > sc->cell_radius) {

@@ -59,6 +59,10 @@ typedef struct mec_scenario {
   char md_hosts[64];      /* prefix of hosts that are MDs without a mobile_device actor */
   /* network */
   char forward[32];       /* via-first | direct */
+  /* drift (a change of environment at one instant) */
+  double drift_at;        /* s, 0 = none */
+  double drift_size;      /* factor on task sizes arriving from drift_at */
+  double drift_gain_db;   /* dB added to every channel gain from drift_at */
 } mec_scenario_t;
 
 typedef enum { MEC_KNOB_DOUBLE, MEC_KNOB_INT, MEC_KNOB_U64, MEC_KNOB_STRING, MEC_KNOB_DIST } mec_knob_type_t;

@@ -114,6 +114,17 @@ typedef struct mec_cost {
   double flops_local;
   double macs;        /* multiply-accumulates of the networks run, for the trace only (0 = none) */
   int arch_k, arch_l; /* dynamic network size used (DyNN: experts k, layers l), trace only; 0 = n/a */
+  /* Background work the decision starts (MEMTL: labelling and training a
+   * new head online): bg_flops > 0 runs as an execution on the host of
+   * server bg_server (0-based), started once the decision's own compute is
+   * done and sharing that host's CPU with its tasks; nothing waits for it.
+   * When it ends the simulator calls ops->background_done(state, bg_id, t).
+   * bg_kind and bg_samples are recorded in the trace's /background only. */
+  double bg_flops;
+  int bg_server;
+  uint64_t bg_id;
+  int bg_kind;
+  double bg_samples;
 } mec_cost_t;
 
 /* What happened to a task, fed back to learning policies (observe()). */
@@ -144,6 +155,8 @@ typedef struct mec_policy_ops {
                 mec_cost_t *cost);
   void (*observe)(void *state, const mec_outcome_t *done, size_t n); /* may be NULL */
   void (*destroy)(void *state);                                     /* may be NULL */
+  /* Background work bg_id (mec_cost_t.bg_flops) ended at simulated time now. May be NULL. */
+  void (*background_done)(void *state, uint64_t bg_id, double now);
 } mec_policy_ops_t;
 
 mec_decision_t mec_decision_default(void);

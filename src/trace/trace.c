@@ -161,7 +161,16 @@ static const field_spec_t message_fields[] = {
     FIELD(trace_message_rec_t, bits, FT_F64, "bit"),
 };
 
-enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_COUNT };
+static const field_spec_t background_fields[] = {
+    FIELD(trace_background_rec_t, time_start, FT_F64, "s"),
+    FIELD(trace_background_rec_t, time_done, FT_F64, "s"),
+    FIELD(trace_background_rec_t, server, FT_I32, "1"),
+    FIELD(trace_background_rec_t, kind, FT_I32, "1"),
+    FIELD(trace_background_rec_t, flops, FT_F64, "flop"),
+    FIELD(trace_background_rec_t, samples, FT_F64, "1"),
+};
+
+enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_BACKGROUND, TAB_COUNT };
 
 static const table_spec_t table_specs[TAB_COUNT] = {
     [TAB_TASKS] = {"tasks", sizeof(trace_task_rec_t), task_fields, NELEM(task_fields),
@@ -224,6 +233,14 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                       "rounds). src_md, dst_md: mobile device index, -1 = the server; kind: "
                       "policy-defined message kind; iteration: round of the algorithm; bits: "
                       "message size."},
+    [TAB_BACKGROUND] = {"background", sizeof(trace_background_rec_t), background_fields,
+                        NELEM(background_fields),
+                        "Background work a policy started besides its decisions (MEMTL: labelling "
+                        "and training a new prediction head online), one row when it ends. "
+                        "time_start, time_done: its execution; server: id m = 1..M of the server "
+                        "whose host ran it, sharing the CPU with that server's tasks; kind: "
+                        "policy-defined; flops: executed; samples: policy-defined count (MEMTL: "
+                        "samples labelled and trained on)."},
 };
 
 /* ------------------------------------------------------------------------ */
@@ -594,7 +611,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 3) < 0)
+      trace_set_attr_int(t, "trace_format", 4) < 0)
     goto fail;
   return t;
 
@@ -640,6 +657,10 @@ int trace_add_message(trace_t *t, const trace_message_rec_t *r) {
 
 int trace_add_device(trace_t *t, const trace_device_rec_t *r) {
   return t ? add_record(t, &t->tab[TAB_DEVICES], r) : -1;
+}
+
+int trace_add_background(trace_t *t, const trace_background_rec_t *r) {
+  return t ? add_record(t, &t->tab[TAB_BACKGROUND], r) : -1;
 }
 
 void trace_device_set_names(trace_device_rec_t *r, const char *host, const char *bs) {

@@ -6,13 +6,14 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 3; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 4; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
  *   /devices    one row per mobile device       (trace_device_rec_t)
  *   /training   one row per training episode    (trace_training_rec_t)
  *   /messages   control messages (TPOS)         (trace_message_rec_t)
+ *   /background background work of a policy      (trace_background_rec_t)
  * Every dataset carries an attribute "units" ("field: unit; ...") and
  * "description". The root group carries run attributes set with
  * trace_set_attr_*() (seed, versions, configuration, command line).
@@ -133,6 +134,17 @@ typedef struct trace_message_rec {
   double bits;
 } trace_message_rec_t;
 
+/* Background work a policy started (mec_cost_t.bg_flops: MEMTL's online
+ * training), one row when it ends. */
+typedef struct trace_background_rec {
+  double time_start;   /* s, when the execution started */
+  double time_done;    /* s, when it ended */
+  int32_t server;      /* server id m = 1..M whose host executed it (as /tasks.target) */
+  int32_t kind;        /* policy-defined */
+  double flops;        /* executed */
+  double samples;      /* policy-defined count (MEMTL: samples labelled and trained on) */
+} trace_background_rec_t;
+
 typedef struct trace trace_t;
 
 /* Opens PATH.tmp.PID for writing. Returns NULL with a reason in err (naming
@@ -157,6 +169,7 @@ int trace_add_server(trace_t *t, const trace_server_rec_t *r);
 int trace_add_training(trace_t *t, const trace_training_rec_t *r);
 int trace_add_message(trace_t *t, const trace_message_rec_t *r);
 int trace_add_device(trace_t *t, const trace_device_rec_t *r);
+int trace_add_background(trace_t *t, const trace_background_rec_t *r);
 
 /* Fills host/bs of a device record from C strings, truncating to
  * TRACE_NAME_LEN - 1 bytes. */

@@ -65,7 +65,9 @@ def load(name):
     return f, {k: f[k][()] for k in f}
 
 f, d = load("t.h5")
-say(int(f.attrs["trace_format"]) == 3, f"trace_format == 3 (got {f.attrs['trace_format']})")
+say(int(f.attrs["trace_format"]) == 4, f"trace_format == 4 (got {f.attrs['trace_format']})")
+say("background" in f and len(f["background"]) == 0 and "time_done" in f["background"].dtype.names,
+    "/background exists (format 4), empty for a policy without background work")
 dec = d["decisions"]
 say(all(n in dec.dtype.names for n in ("done_local", "macs", "arch_k", "arch_l")),
     "/decisions has the format-3 fields done_local, macs, arch_k, arch_l")

@@ -350,6 +350,7 @@ static void roundtrip(int deflate) {
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
   CHECK(file_nmembers(f, "messages") == 7);
+  CHECK(file_nmembers(f, "background") == 6);
 
   hsize_t n;
   trace_task_rec_t *tasks = read_all(f, "tasks", task_type(), sizeof *tasks, &n);
@@ -614,8 +615,8 @@ static void test_empty_and_units(void) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f < 0) return;
-  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages"};
-  for (int i = 0; i < 6; i++) {
+  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages", "background"};
+  for (int i = 0; i < 7; i++) {
     hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
     hsize_t n;
     free(read_all(f, names[i], mt, sizeof(double), &n));
@@ -639,12 +640,13 @@ static void test_empty_and_units(void) {
         strstr(units, "tx_power_w: W") && strstr(units, "host: text"));
   free(units);
   H5Dclose(d);
-  /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields. */
+  /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields; format 4:
+   * /background. */
   int64_t fmt = 0;
   hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
   CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
   if (a >= 0) H5Aclose(a);
-  CHECK(fmt == 3);
+  CHECK(fmt == 4);
   H5Fclose(f);
   unlink(path);
 }
