@@ -193,12 +193,42 @@ static int find_radio_link(setup_ctx_t *c, sg_host_t h, sg_link_t *out)
 
 /* cell=wifi: the MD's first link towards the BS must be a Wi-Fi link whose
  * "wifi_rates" property lists its rate levels in bit/s. */
+/* SimGrid aborts mid-run on a transfer whose route has a Wi-Fi link anywhere
+ * but at its start or end (a Wi-Fi zone without an access_point). The link
+ * at position i of the route a -> b, or NULL when there is none such. */
+static sg_link_t misplaced_wifi_link(sg_host_t a, sg_host_t b, unsigned *pos, unsigned *len)
+{
+  xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
+  sg_host_get_route(a, b, links);
+  sg_link_t bad = NULL;
+  unsigned n = (unsigned)xbt_dynar_length(links);
+  for (unsigned i = 1; i + 1 < n && !bad; i++) {
+    sg_link_t l = xbt_dynar_get_as(links, i, sg_link_t);
+    if (mec_link_is_wifi(l)) {
+      bad = l;
+      *pos = i + 1;
+      *len = n;
+    }
+  }
+  xbt_dynar_free(&links);
+  return bad;
+}
+
 static int find_wifi_link(setup_ctx_t *c, sg_host_t h, sg_host_t bs, mec_md_state_t *m)
 {
   xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
   sg_host_get_route(h, bs, links);
   sg_link_t first = xbt_dynar_is_empty(links) ? NULL : xbt_dynar_get_as(links, 0, sg_link_t);
   xbt_dynar_free(&links);
+  for (int dir = 0; dir < 2; dir++) {
+    unsigned pos = 0, len = 0;
+    sg_link_t bad = dir ? misplaced_wifi_link(bs, h, &pos, &len) : misplaced_wifi_link(h, bs, &pos, &len);
+    if (bad)
+      return fail(c, "platform %s: Wi-Fi link '%s' is link %u of %u on the route from '%s' to '%s'; a Wi-Fi link can "
+                     "only start or end a route (declare the zone's <prop id=\"access_point\" value=\"ROUTER\"/>)",
+                  c->in->platform_path, sg_link_get_name(bad), pos, len, sg_host_get_name(dir ? bs : h),
+                  sg_host_get_name(dir ? h : bs));
+  }
   if (!first || !mec_link_is_wifi(first))
     return fail(c, "platform %s: cell=wifi but the route from MD host '%s' to the BS does not start with a link of "
                    "sharing_policy=\"WIFI\" (put the MDs in a <zone routing=\"Wifi\">)",

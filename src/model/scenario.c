@@ -20,7 +20,7 @@ static const mec_knob_t knobs[] = {
     KD(until, "0", "s", "stop the simulation at this simulated time (0 = when every task is done)"),
     KS(trace, "mecsim-trace.h5", NULL, "HDF5 trace file (empty = no trace)"),
     KD(sample, "0.1", "s", "period of the /servers samples (0 = none)"),
-    KI(max_samples, "1000000", "", "/servers sampling instants after which sampling stops with a warning (bounds the trace of a long run; 0 = no limit)"),
+    KI(max_samples, "100000", "", "/servers sampling instants after which sampling stops with a warning (bounds the trace of a long run; 0 = no limit)"),
     KI(quiet, "0", "", "1 = no progress line"),
     KI(progress, "0", "s", "progress line with ETA on stderr: 0 = only when stderr is a terminal (updated in place); N > 0 = one line every N wall seconds, terminal or not (batch logs); quiet=1 wins"),
     KS(arrivals, "slotted", "slotted|poisson|file", "task arrivals: one per MD per slot, Poisson, or replayed from task_file"),

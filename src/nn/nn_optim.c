@@ -45,16 +45,18 @@ static void adam_avx2(size_t n, double *restrict p, const double *restrict g,
     const __m256d den = _mm256_fmadd_pd(_mm256_sqrt_pd(vi), IS, EP);
     _mm256_storeu_pd(p + i, _mm256_sub_pd(pi, _mm256_div_pd(_mm256_mul_pd(mi, ST), den)));
   }
-  for (; i < n; i++) { /* the same operations one lane wide */
-    const __m128d pi = _mm_set_sd(p[i]);
-    const __m128d gi = _mm_fmadd_sd(pi, _mm_set_sd(wd), _mm_set_sd(g[i]));
-    const __m128d mi = _mm_fmadd_sd(_mm_set_sd(m[i]), _mm_set_sd(b1), _mm_mul_sd(gi, _mm_set_sd(1 - b1)));
-    const __m128d vi = _mm_fmadd_sd(_mm_set_sd(v[i]), _mm_set_sd(b2),
-                                    _mm_mul_sd(_mm_mul_sd(gi, _mm_set_sd(1 - b2)), gi));
-    m[i] = _mm_cvtsd_f64(mi);
-    v[i] = _mm_cvtsd_f64(vi);
-    const __m128d den = _mm_fmadd_sd(_mm_sqrt_sd(vi, vi), _mm_set_sd(isb2), _mm_set_sd(eps));
-    p[i] = _mm_cvtsd_f64(_mm_sub_sd(pi, _mm_div_sd(_mm_mul_sd(mi, _mm_set_sd(step)), den)));
+  /* The same operations one element at a time, on plain doubles: __builtin_fma
+   * and __builtin_sqrt are single correctly rounded instructions here, as the
+   * lanes above (scalar intrinsics made GCC store through vmovq, which
+   * valgrind 3.19 cannot decode). */
+  for (; i < n; i++) {
+    const double gi = __builtin_fma(p[i], wd, g[i]);
+    const double mi = __builtin_fma(m[i], b1, gi * (1 - b1));
+    const double vi = __builtin_fma(v[i], b2, (gi * (1 - b2)) * gi);
+    m[i] = mi;
+    v[i] = vi;
+    const double den = __builtin_fma(__builtin_sqrt(vi), isb2, eps);
+    p[i] = p[i] - (mi * step) / den;
   }
 }
 #endif

@@ -11,13 +11,25 @@ if [ -z "$bin" ] || ! command -v valgrind > /dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# One BLAS thread (as for every simulator run, docs/performance.md): OpenBLAS otherwise starts its
+# thread pool when the library loads, whose thread-local blocks valgrind reports as possibly lost.
+export OPENBLAS_NUM_THREADS=1
 pass=0 fail=0
 # per-task and per-slot decisions, and the TPOS game with DNN tasks and server slots
 # CELL|ARGS: small_cell with the baselines and TPOS; dynn_cell (reserved CPU shares, staged
-# decisions) with the DyNN policies that need no model file
+# decisions) with the DyNN policies that need no model file; memtl_cell with the exact search, and
+# with a tiny MEMTL model learning online through a drift (background work on the server, whose
+# actor may still run when the run ends), when mecsim-train-memtl is next to the binary
+memtl=()
+tool="$(dirname "$bin")/mecsim-train-memtl"
+if [ -x "$tool" ] && OPENBLAS_NUM_THREADS=1 "$tool" gen --n-mt 5 --samples 600 --seed 1 --out "$tmp/d.h5" \
+    --progress 0 > /dev/null 2>&1 && OPENBLAS_NUM_THREADS=1 "$tool" train --kind memtl --heads 2 --data "$tmp/d.h5" \
+    --split random --test 100 --epochs 1 --out "$tmp/m.h5" --progress 0 > /dev/null 2>&1; then
+  memtl=("memtl_cell|--policy memtl --model $tmp/m.h5 --set drift_at=1 --set drift_size=1.5 --policy_args online=1,online_window=1,online_detect=1,online_epochs=1")
+fi
 for c in "small_cell|--policy greedy" "small_cell|--policy random --decide per-slot" "small_cell|--policy local" \
          "small_cell|--policy tpos-cai --dnn mix" "dynn_cell|--policy dynn-equal --policy_args sched=rand" \
-         "dynn_cell|--policy dynn-ga --policy_args joint=1,max_iter=5"; do
+         "dynn_cell|--policy dynn-ga --policy_args joint=1,max_iter=5" "memtl_cell|--policy exhaustive" "${memtl[@]}"; do
   cell=${c%%|*} args=${c#*|}
   # shellcheck disable=SC2086
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
