@@ -30,6 +30,9 @@ extern const mec_policy_ops_t mec_policy_idql_tolb;
 extern const mec_policy_ops_t mec_policy_dynn;
 extern const mec_policy_ops_t mec_policy_dynn_ga;
 extern const mec_policy_ops_t mec_policy_dynn_equal;
+extern const mec_policy_ops_t mec_policy_memtl_exhaustive;
+extern const mec_policy_ops_t mec_policy_memtl;
+extern const mec_policy_ops_t mec_policy_mtfnn;
 
 static const mec_policy_ops_t *const registry[] = {
     &mec_policy_local,
@@ -50,6 +53,9 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_dynn,
     &mec_policy_dynn_ga,
     &mec_policy_dynn_equal,
+    &mec_policy_memtl_exhaustive,
+    &mec_policy_memtl,
+    &mec_policy_mtfnn,
     NULL,
 };
 
