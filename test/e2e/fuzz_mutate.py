@@ -148,7 +148,11 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                "sched=rl", "sched=all,no_local=1", "sched=x", "alloc=fix,k=11", "alloc=fix,k=0,l=4",
                "alloc=policy,k=3", "alloc=static", "alloc=", "lambda=0", "lambda=nan", "lambda=1e300",
                "no_local=2", "joint=1,max_iter=3", "joint=2", "max_iter=-1", "patience=nan",
-               "model=nofile", "model=platform.xml"]
+               "model=nofile", "model=platform.xml",
+               # MEMTL (exhaustive, memtl, mtfnn)
+               "step=0.03", "step=0", "step=1e-9", "step=nan", "pick=head99", "pick=head", "pick=foo", "h=x",
+               "h=gain", "online=1", "online=2", "online=1,online_window=0", "online=1,online_detect=1e9",
+               "online_epochs=-1", "alpha=2", "alpha=nan", "p_exec=-1", "p_down=inf"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -759,7 +763,8 @@ class Ops:
         return "cmd: %s" % short(w, 80)
 
     def c_model(self, m, rng):
-        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb", "dynn")] or ["dtomalb"]
+        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb", "dynn", "memtl",
+                                                   "mtfnn")] or ["dtomalb"]
         p = rng.choice(learn)
         model = rng.choice(["platform.xml", "tasks.csv", "outdir", "nofile", "empty.bin", "junk.bin", ""])
         if model == "tasks.csv" and "tasks.csv" not in m.files:
