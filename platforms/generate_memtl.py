@@ -28,50 +28,15 @@ gives most of them):
     per sample): 0.7-3 Mbit/s per sub-band before fading.
 """
 import argparse
-import random
 import sys
-from xml.sax.saxutils import quoteattr
+
+import one_server_cell as cell
 
 PAPER = ("the MEMTL paper (Liang et al., \"A Multi-Head Ensemble Multi-Task Learning Approach for Dynamical "
          "Computation Offloading\")")
 
 
-def positive_float(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("'%s' is not a number" % text)
-    if not v > 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError("'%s' must be a positive finite number" % text)
-    return v
-
-
-def nonneg_float(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("'%s' is not a number" % text)
-    if not v >= 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError("'%s' must be a finite number >= 0" % text)
-    return v
-
-
-def count(lo, hi, what):
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("'%s' is not an integer" % text)
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError("'%s': expected %d..%d %s" % (text, lo, hi, what))
-        return v
-    return parse
-
-
-def knob(text):
-    if "=" not in text or text.startswith("="):
-        raise argparse.ArgumentTypeError("'%s': expected KEY=VALUE (a knob of mecsim --list-knobs)" % text)
-    return text.split("=", 1)
+positive_float, nonneg_float, count = cell.positive_float, cell.nonneg_float, cell.count
 
 
 def parse_args(argv):
@@ -96,63 +61,29 @@ def parse_args(argv):
     p.add_argument("--policy", default="exhaustive", help="offloading policy (mecsim --list-policies)")
     p.add_argument("--policy-args", default="", help="policy arguments \"key=value,...\"")
     p.add_argument("--model", default="", help="trained model file (knob model; policies memtl, mtfnn)")
-    p.add_argument("--set", type=knob, action="append", default=[], metavar="KEY=VALUE",
-                   help="any other scenario knob, repeatable")
-    p.add_argument("--platform", default="-", help="platform file to write ('-': stdout)")
-    p.add_argument("--deployment", default=None, help="deployment file to write (default: none)")
+    cell.add_output_args(p)
     a = p.parse_args(argv)
-    for name in ("floc", "distance", "bits"):
-        try:
-            lo, hi = (float(x) for x in getattr(a, name).split(":"))
-        except ValueError:
-            p.error("--%s '%s': expected A:B" % (name, getattr(a, name)))
-        if not (0 < lo <= hi < float("inf")):
-            p.error("--%s '%s': expected 0 < A <= B" % (name, getattr(a, name)))
-        setattr(a, name, (lo, hi))
+    cell.parse_ranges(p, a, ("floc", "distance", "bits"))
     if a.decider_speed is None:
         a.decider_speed = a.server_speed
     return a
 
 
-def draw_mts(a):
-    """(speed in cycles/s rounded to 1 kHz, distance in m rounded to 0.1 m) per MT: the seed's
-    stream draws speed then distance for MT 0, then MT 1, ..."""
-    rnd = random.Random(a.seed)
-    out = []
-    for _ in range(a.n_md):
-        f = round(rnd.uniform(*a.floc), -3)
-        l = round(rnd.uniform(*a.distance), 1)
-        out.append((f, l))
-    return out
-
-
 def write_platform(a, out):
-    w = out.write
-    w("<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n")
-    w("<!-- The MEC cell of %s, Section II: %d MTs and one edge server (MES).\n" % (PAPER, a.n_md))
-    w("     Written by platforms/generate_memtl.py with n-md %d, seed %d, server-speed %g, decider-speed %g\n"
-      % (a.n_md, a.seed, a.server_speed, a.decider_speed))
-    w("     (MTs' r_local ~ U[%g, %g] cycles/s and distance ~ U[%g, %g] m, drawn in that order per MT\n"
-      "     with Python random.Random(seed)). See docs/policies.md, \"MEMTL / MTFNN\".\n\n" % (a.floc + a.distance))
-    w("     - An MD host's speed is its r_local (1 flop = 1 cycle); its route to itself is its radio link,\n"
-      "       whose bandwidth the radio model sets to the Shannon rate of its sub-band before each\n"
-      "       transfer; the value written here is a placeholder.\n"
-      "     - es-1 is the MES: one core of F, split among the offloaders as the policy's reserved\n"
-      "       fractions R_n (executions bounded to R_n F, started at once: eq. 5's c_n / (R_n F)).\n"
-      "     - bs runs the decisions (their compute is charged there). BS - server: 100 Gbit/s, no\n"
-      "       latency (a 2.5e5-bit task crosses it in 2.5 us; the paper has no fiber). -->\n")
-    w('<platform version="4.1">\n  <zone id="cell" routing="Full">\n')
-    for i, (f, l) in enumerate(draw_mts(a)):
-        w('    <host id="md-%d" speed="%.0ff"><prop id="distance" value="%g"/></host>\n' % (i, f, l))
-    w('    <host id="bs" speed="%.6gf"/>\n' % a.decider_speed)
-    w('    <host id="es-1" speed="%.6gf" core="1"/>\n' % a.server_speed)
-    for i in range(a.n_md):
-        w('    <link id="radio-%d" bandwidth="1MBps" latency="0"/>\n' % i)
-    w('    <link id="fiber-bs-1" bandwidth="12.5GBps" latency="0"/>\n')
-    for i in range(a.n_md):
-        w('    <route src="md-%d" dst="md-%d"><link_ctn id="radio-%d"/></route>\n' % (i, i, i))
-    w('    <route src="bs" dst="es-1"><link_ctn id="fiber-bs-1"/></route>\n')
-    w("  </zone>\n</platform>\n")
+    cell.write_platform(out,
+        "The MEC cell of %s, Section II: %d MTs and one edge server (MES).\n" % (PAPER, a.n_md) +
+        "     Written by platforms/generate_memtl.py with n-md %d, seed %d, server-speed %g, decider-speed %g\n"
+        % (a.n_md, a.seed, a.server_speed, a.decider_speed) +
+        "     (MTs' r_local ~ U[%g, %g] cycles/s and distance ~ U[%g, %g] m, drawn in that order per MT\n"
+        "     with Python random.Random(seed)). See docs/policies.md, \"MEMTL / MTFNN\".\n\n" % (a.floc + a.distance) +
+        "     - An MD host's speed is its r_local (1 flop = 1 cycle); its route to itself is its radio link,\n"
+        "       whose bandwidth the radio model sets to the Shannon rate of its sub-band before each\n"
+        "       transfer; the value written here is a placeholder.\n"
+        "     - es-1 is the MES: one core of F, split among the offloaders as the policy's reserved\n"
+        "       fractions R_n (executions bounded to R_n F, started at once: eq. 5's c_n / (R_n F)).\n"
+        "     - bs runs the decisions (their compute is charged there). BS - server: 100 Gbit/s, no\n"
+        "       latency (a 2.5e5-bit task crosses it in 2.5 us; the paper has no fiber).",
+        cell.draw_devices(a.seed, a.n_md, a.floc, a.distance), a.decider_speed, a.server_speed)
 
 
 def knobs(a):
@@ -180,40 +111,18 @@ def knobs(a):
         ("kappa", "1e-28", "kappa of eq. 4 (the public code)"),
         ("seed", "%d" % a.seed, "run seed"),
     ]
-    given = dict(a.set)
-    out = [(n, given.pop(n, v), c) for n, v, c in k]
-    out += [(n, v, "--set") for n, v in given.items()]
-    return out
+    return cell.merge_knobs(k, a.set)
 
 
 def write_deployment(a, out):
-    w = out.write
-    w("<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n")
-    w("<!-- Who runs where in the MEMTL cell, and the workload of %s (Section II).\n" % PAPER)
-    w("     Written by platforms/generate_memtl.py. base_station <prop>s are scenario knobs\n"
-      "     (mecsim list-knobs option); the command line overrides them. -->\n")
-    w('<platform version="4.1">\n  <actor host="bs" function="base_station">\n')
-    for n, v, c in knobs(a):
-        if n in ("model", "policy_args") and v == "":
-            continue
-        w('    <prop id=%s value=%s/> <!-- %s -->\n' % (quoteattr(n), quoteattr(v), c.replace("--", "- -")))
-    w('  </actor>\n  <actor host="es-1" function="edge_server"><prop id="id" value="1"/></actor>\n')
-    for i in range(a.n_md):
-        w('  <actor host="md-%d" function="mobile_device"/>\n' % i)
-    w("</platform>\n")
+    cell.write_deployment(out,
+        "Who runs where in the MEMTL cell, and the workload of %s (Section II).\n" % PAPER +
+        "     Written by platforms/generate_memtl.py. base_station <prop>s are scenario knobs\n"
+        "     (mecsim list-knobs option); the command line overrides them.", knobs(a), a.n_md)
 
 
 def main(argv):
-    a = parse_args(argv)
-    if a.platform == "-":
-        write_platform(a, sys.stdout)
-    else:
-        with open(a.platform, "w") as f:
-            write_platform(a, f)
-    if a.deployment:
-        with open(a.deployment, "w") as f:
-            write_deployment(a, f)
-    return 0
+    return cell.write_files(parse_args(argv), write_platform, write_deployment)
 
 
 if __name__ == "__main__":
