@@ -125,6 +125,15 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
     }
     if (m->wifi_levels == 0 && check_link(m->radio, "radio link", platform, err, errlen) != 0)
       return -1;
+    /* SimGrid's Wi-Fi links need a rate per station (cell=wifi sets it); used
+     * as an OFDMA radio link, the first transfer reads an unset rate and
+     * crashes inside SimGrid. */
+    if (m->wifi_levels == 0 && mec_link_is_wifi(m->radio)) {
+      snprintf(err, errlen, "platform %s: radio link '%s' of mobile device %d (host '%s') has sharing_policy=\"WIFI\", "
+               "but knob cell=ofdma needs one wired link per device: remove the sharing policy, or run a Wi-Fi cell "
+               "with cell=wifi (docs/model.md)", platform, sg_link_get_name(m->radio), i, sg_host_get_name(m->host));
+      return -1;
+    }
     if (m->wifi_levels > 0 && check_route(m->host, w->bs, 0, "the device's Wi-Fi uplink", platform, err, errlen) != 0)
       return -1;
     double up = in->up_rate_bps, down = in->down_rate_bps;

@@ -33,6 +33,9 @@ sed 's|<host id="md-3" speed="450Mf">|<host id="md-3" speed="450Mf"><prop id="tx
   > "$in/bad_tx_power.xml"
 # An MD without its radio route.
 grep -v 'route src="md-2" dst="md-2"' "$plat" > "$in/no_radio.xml"
+# an OFDMA radio link declared as a Wi-Fi link (SimGrid crashed on its first transfer: fuzzer, seed 11)
+sed 's|<link id="radio-4" bandwidth="1MBps" latency="0"/>|<link id="radio-4" bandwidth="1MBps" latency="0" sharing_policy="WIFI"/>|' \
+  "$plat" > "$in/wifi_radio.xml"
 # Deployment: an unknown base_station knob (typo), an unknown mobile_device property, a bad server id.
 sed 's|<prop id="bandwidth" value="20e6"/>|<prop id="bandwith" value="20e6"/>|' "$dep" > "$in/unknown_knob.xml"
 sed 's|<actor host="md-1" function="mobile_device"/>|<actor host="md-1" function="mobile_device"><prop id="distanse" value="3"/></actor>|' \
@@ -53,6 +56,8 @@ case_ md_distance_negative 2 one "mecsim: platform $in/negative_distance.xml: ho
 case_ md_tx_power_with_unit 2 one "host 'md-3': property 'tx_power' = '0.2W'" "(W)" -- "$in/bad_tx_power.xml" "$dep"
 case_ md_without_radio_link 2 one "mecsim: platform $in/no_radio.xml: host 'md-2' is a mobile device but has no radio link" \
   -- "$in/no_radio.xml" "$dep"
+case_ ofdma_radio_link_is_wifi 2 one "mecsim: platform $in/wifi_radio.xml: radio link 'radio-4' of mobile device 4" \
+  "cell=ofdma needs one wired link per device" -- "$in/wifi_radio.xml" "$dep"
 case_ unknown_base_station_knob 2 one \
   "mecsim: deployment $in/unknown_knob.xml: actor 'base_station': <prop id=\"bandwith\">: unknown knob 'bandwith'" \
   "did you mean 'bandwidth'?" -- "$plat" "$in/unknown_knob.xml"
