@@ -50,6 +50,61 @@ static void free_ctx(int killed, void *data)
   free(ctx);
 }
 
+/* The local part of a partially offloaded task runs on the MD's CPU while
+ * the task's own actor uploads and follows the remote part. It is a helper
+ * actor on the MD host rather than an execution started by the task's actor:
+ * that actor moves to the BS and the server (sg_actor_set_host migrates the
+ * executions it started), and it needs the time the local part actually
+ * ended, which it learns here without polling. The helper and the task's
+ * actor share this record; the last of them to exit frees it. */
+typedef struct local_part {
+  double cycles;
+  double end;    /* set by the helper when its execution is done */
+  sg_sem_t done; /* released by the helper then */
+  int refs;
+} local_part_t;
+
+static void local_part_unref(local_part_t *lp)
+{
+  if (--lp->refs > 0)
+    return;
+  if (mec_world) /* at exit after a cut run the engine's objects are going: leave them */
+    sg_sem_destroy(lp->done);
+  free(lp);
+}
+
+static void local_part_exit(int killed, void *data)
+{
+  (void)killed;
+  local_part_unref(data);
+}
+
+static void local_part_actor(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  local_part_t *lp = sg_actor_self_get_data();
+  sg_actor_on_exit(local_part_exit, lp);
+  sg_actor_execute(lp->cycles);
+  lp->end = simgrid_get_clock();
+  sg_sem_release(lp->done);
+}
+
+/* Starts the local part on MD host `host`; NULL (run failed) when out of memory. */
+static local_part_t *local_part_start(sg_host_t host, double cycles)
+{
+  local_part_t *lp = malloc(sizeof *lp);
+  if (!lp) {
+    mec_world_fail("out of memory for the local part of a task");
+    return NULL;
+  }
+  *lp = (local_part_t){.cycles = cycles, .end = NAN, .done = sg_sem_init(0), .refs = 2};
+  sg_actor_t a = sg_actor_init("local_part", host);
+  sg_actor_set_data(a, lp);
+  sg_actor_start_(a, local_part_actor, 0, NULL);
+  return lp;
+}
+
 static void init_record(mec_task_ctx_t *ctx)
 {
   trace_task_rec_t *r = &ctx->rec;
@@ -67,6 +122,7 @@ static void init_record(mec_task_ctx_t *ctx)
   r->exec_start = r->exec_end = r->down_start = r->down_end = r->done = NAN;
   r->down_fiber_end = r->down_radio_start = NAN;
   r->up_rate_bps = NAN;
+  r->tx_offset = r->tx_window = NAN;
 }
 
 static void obtain_decision(mec_task_ctx_t *ctx)
@@ -147,9 +203,25 @@ void mec_task_flow(int argc, char **argv)
   r->bw_share = d->bw_share > 0 ? d->bw_share : 0;
   r->cpu_share = d->cpu_share > 0 ? d->cpu_share : 0;
 
+  /* Partial offloading: 0 < f < 1 of the task offloaded (input, cycles and
+   * result scale with f), the rest run on the MD at the same time. */
+  double frac = d->target == 0 ? 0 : (d->offload_frac > 0 && d->offload_frac < 1 ? d->offload_frac : 1);
+  int partial = d->target > 0 && frac < 1 && !is_dnn; /* DNN tasks split by layers (validated) */
+  int tdma = d->target > 0 && d->tx_window > 0;
+  r->offload_frac = frac;
+  if (tdma) {
+    r->tx_window = d->tx_window;
+    r->tx_offset = d->tx_offset >= 0 ? d->tx_offset : NAN;
+  }
   double local_cycles = d->target == 0 ? ctx->task.cycles : 0;
-  ctx->server_cycles = ctx->task.cycles - local_cycles;
+  double down_bits = ctx->task.output_bits;
   ctx->upload_bits = ctx->task.input_bits;
+  if (partial) {
+    local_cycles = (1 - frac) * ctx->task.cycles;
+    ctx->upload_bits = frac * ctx->task.input_bits;
+    down_bits = frac * ctx->task.output_bits;
+  }
+  ctx->server_cycles = partial ? frac * ctx->task.cycles : ctx->task.cycles - local_cycles;
   if (is_dnn) {
     /* Layers 1..m* on the MD, layer m*'s output uploaded, m*+1..M on the
      * server; a whole-task decision (partition -1) is m* = 0 or M. */
@@ -157,12 +229,19 @@ void mec_task_flow(int argc, char **argv)
     int ms = d->target == 0 ? M : (d->partition >= 0 ? d->partition : 0);
     mec_tpos_sim_split(ctx, ms, &local_cycles, &ctx->upload_bits, &ctx->server_cycles);
   }
+  local_part_t *lp = NULL;
   if (local_cycles > 0) {
     r->local_start = simgrid_get_clock();
-    sg_actor_execute(local_cycles);
-    r->local_end = simgrid_get_clock();
     r->local_cycles = local_cycles;
-    /* TPOS's eq. 25 charges P^lo x local time; other policies kappa f^2 c */
+    if (partial) {
+      if (!(lp = local_part_start(m->host, local_cycles)))
+        return;
+      sg_actor_on_exit(local_part_exit, lp); /* this actor's reference, also if it is killed */
+    } else {
+      sg_actor_execute(local_cycles);
+      r->local_end = simgrid_get_clock();
+    }
+    /* TPOS's eq. 25 charges P^lo x local time (never partial); other policies kappa f^2 c */
     r->energy_local_j = tpos != MEC_TPOS_SIM_NONE
                             ? mec_tpos_sim_params()->p_lo * (r->local_end - r->local_start)
                             : mec_local_energy_j(w->md_info[i].kappa, w->md_info[i].cpu_hz, local_cycles);
@@ -171,13 +250,24 @@ void mec_task_flow(int argc, char **argv)
   if (d->target > 0) {
     mec_server_state_t *st = &w->srv[d->target - 1];
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[i].tx_power_w;
+    r->up_wait_start = simgrid_get_clock();
+    if (tdma) {
+      /* TDMA frame schedule: the MD may transmit only from the start of its
+       * sub-slot (decide_end + tx_offset). This waits for a protocol time
+       * the policy scheduled, not for a computed processing delay. An upload
+       * longer than its window t_k is not cut: it runs to its end (the trace
+       * shows up_end - up_start > tx_window, i.e. constraint C5 violated). */
+      double slot_start = r->decide_end + (d->tx_offset > 0 ? d->tx_offset : 0);
+      if (slot_start > simgrid_get_clock())
+        sg_actor_sleep_until(slot_start);
+    }
     r->up_rate_bps = mec_world_decision_up_rate(i, d);
     if (r->up_rate_bps <= 0) {
       mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
       return;
     }
-    /* The radio does one transfer at a time: up_start - up_wait_start is the wait for it. */
-    r->up_wait_start = simgrid_get_clock();
+    /* The radio does one transfer at a time: up_start - up_wait_start is the
+     * wait for it (with TDMA, the wait for the sub-slot first). */
     r->up_start = mec_radio_transfer(i, ctx, ctx->upload_bits, r->up_rate_bps, 1);
     r->up_end = simgrid_get_clock();
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
@@ -197,14 +287,18 @@ void mec_task_flow(int argc, char **argv)
     }
 
     r->down_start = simgrid_get_clock();
-    fiber(st, ctx->task.output_bits, 1);
+    fiber(st, down_bits, 1);
     r->down_fiber_end = simgrid_get_clock(); /* at the BS: asks for the MD's radio */
     sg_actor_set_host(sg_actor_self(), m->host);
-    if (ctx->task.output_bits > 0)
-      r->down_radio_start = mec_radio_transfer(i, ctx, ctx->task.output_bits, mec_world_down_rate(i, d->bw_share), 0);
+    if (down_bits > 0)
+      r->down_radio_start = mec_radio_transfer(i, ctx, down_bits, mec_world_down_rate(i, d->bw_share), 0);
     else
       r->down_radio_start = r->down_fiber_end; /* no radio transfer: = down_fiber_end = down_end */
     r->down_end = simgrid_get_clock();
+  }
+  if (lp) { /* partial offloading: done when the local part is done too */
+    sg_sem_acquire(lp->done);
+    r->local_end = lp->end;
   }
   if (tpos == MEC_TPOS_SIM_GAME)
     XBT_VERB("tpos task %llu md %d m*=%d h_last=%d predicted %.9g measured %.9g (from decide_end)",

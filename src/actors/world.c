@@ -135,6 +135,10 @@ double mec_world_down_rate(int md, double bw_share)
 double mec_world_decision_up_rate(int md, const mec_decision_t *d)
 {
   mec_world_t *w = mec_world;
+  if (d->tx_window > 0) { /* a real TDMA sub-slot: the whole band, at the decision's power */
+    double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
+    return mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz);
+  }
   if (d->time_share > 0) {
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
     double tau = d->time_share < 1 ? d->time_share : 1;
@@ -301,6 +305,26 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
       } else if (!(d->bw_share <= 1) || !(d->cpu_share <= 1) || !(d->time_share <= 1)) { /* NaN fails too */
         mec_world_fail("policy '%s' gave task %llu the shares bw %g, cpu %g, time %g; each must be a number <= 1",
                        w->policy->name, (unsigned long long)tasks[i].id, d->bw_share, d->cpu_share, d->time_share);
+        rc = -1;
+      } else if (!(d->offload_frac <= 1)) { /* NaN fails too; <= 0 and 1 = binary */
+        mec_world_fail("policy '%s' gave task %llu offload_frac %g; expected a number <= 1 (0 < f < 1: partial "
+                       "offloading, else the whole task)",
+                       w->policy->name, (unsigned long long)tasks[i].id, d->offload_frac);
+        rc = -1;
+      } else if (d->target > 0 && d->offload_frac > 0 && d->offload_frac < 1 && tasks[i].dnn >= 0) {
+        mec_world_fail("policy '%s' gave DNN task %llu offload_frac %g; a DNN task is split by layers "
+                       "(partition), not by a fraction",
+                       w->policy->name, (unsigned long long)tasks[i].id, d->offload_frac);
+        rc = -1;
+      } else if (isnan(d->tx_offset) || d->tx_offset == INFINITY || !(d->tx_window >= 0) || !isfinite(d->tx_window)) {
+        mec_world_fail("policy '%s' gave task %llu the TDMA sub-slot offset %g s, window %g s; expected a finite "
+                       "offset (< 0 = none) and a finite window >= 0 (0 = none)",
+                       w->policy->name, (unsigned long long)tasks[i].id, d->tx_offset, d->tx_window);
+        rc = -1;
+      } else if (d->tx_window > 0 && d->time_share > 0) {
+        mec_world_fail("policy '%s' gave task %llu both a TDMA sub-slot (tx_window %g s) and a fluid time_share %g; "
+                       "use one of them",
+                       w->policy->name, (unsigned long long)tasks[i].id, d->tx_window, d->time_share);
         rc = -1;
       }
     }

@@ -148,9 +148,10 @@ void mec_world_refresh_servers(void);
 double mec_world_up_rate(int md, double bw_share, double tx_power_w);
 double mec_world_down_rate(int md, double bw_share);
 
-/* Uplink rate a decision gives MD md: TDMA (time_share > 0: the whole band W
- * for that fraction of the frame, as an average rate), else OFDMA with the
- * decision's bandwidth share and power. */
+/* Uplink rate a decision gives MD md: a TDMA sub-slot (tx_window > 0: the
+ * whole band W while it transmits), fluid TDMA (time_share > 0: the whole
+ * band W for that fraction of the frame, as an average rate), else OFDMA
+ * with the decision's bandwidth share; at the decision's power. */
 double mec_world_decision_up_rate(int md, const mec_decision_t *d);
 
 /* Called when a task completes: trace, policy feedback, counters, progress. */

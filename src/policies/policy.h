@@ -97,7 +97,13 @@ typedef struct mec_decision {
                            at once without queueing (DyNN); <= 0 = FCFS on a whole core */
   double tx_power_w;    /* uplink power; <= 0 = the MD's default */
   double price;         /* price paid to the server (TPOS), currency units */
-  double offload_frac;  /* partial offloading fraction (PCOS); <= 0 = binary offloading */
+  double offload_frac;  /* partial offloading fraction: with target > 0 and 0 < f < 1 the MD runs
+                           (1-f) of the cycles locally while f of the task is offloaded;
+                           <= 0 or >= 1 = binary (whole task offloaded) */
+  double tx_offset;     /* TDMA: the upload starts this long (s) after the decision takes effect; < 0 = none */
+  double tx_window;     /* TDMA sub-slot length t_k (s) the upload is scheduled in; <= 0 = none.
+                           With tx_window > 0 and target > 0 the upload uses the whole band W
+                           (bw_share ignored); it may not be combined with time_share > 0 */
 } mec_decision_t;
 
 /* The decision's own compute, which the simulator runs on the deciding host

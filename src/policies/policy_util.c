@@ -49,6 +49,8 @@ mec_decision_t mec_decision_default(void)
       .tx_power_w = 0.0,
       .price = 0.0,
       .offload_frac = 0.0,
+      .tx_offset = -1.0,
+      .tx_window = 0.0,
   };
   return d;
 }

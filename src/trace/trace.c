@@ -102,6 +102,9 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, bw_share, FT_F64, "1"),
     FIELD(trace_task_rec_t, cpu_share, FT_F64, "1"),
     FIELD(trace_task_rec_t, deadline, FT_F64, "s"),
+    FIELD(trace_task_rec_t, tx_offset, FT_F64, "s"),
+    FIELD(trace_task_rec_t, tx_window, FT_F64, "s"),
+    FIELD(trace_task_rec_t, offload_frac, FT_F64, "1"),
 };
 
 static const field_spec_t decision_fields[] = {
@@ -194,7 +197,12 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "compute energy; energy_tx_j: MD transmission energy; price: price paid to the "
                    "server; bw_share: the policy's share of the cell bandwidth for the upload (0 = "
                    "the default split); cpu_share: the policy's reserved share of a server core (0 = "
-                   "FCFS on a whole core); deadline: relative deadline (0 = none)."},
+                   "FCFS on a whole core); deadline: relative deadline (0 = none); tx_offset: TDMA, the "
+                   "upload was scheduled this long after decide_end (NaN = no sub-slot); tx_window: "
+                   "TDMA sub-slot length t_k (NaN = none; an upload longer than it continues, "
+                   "up_end - up_start > tx_window); offload_frac: share of the task offloaded (1 = "
+                   "whole task, 0 = local, else partial: local_cycles = (1 - f) cycles run on the MD "
+                   "while f of the input is uploaded and f of the cycles run on the server)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "

@@ -24,7 +24,8 @@
  * down_fiber_end, down_radio_start); /devices is new. Every format-1 field
  * keeps its name and meaning otherwise. Format 3 adds /decisions fields
  * done_local, macs, arch_k, arch_l (DyNN's staged, resizable decisions)
- * and /tasks fields bw_share, cpu_share (the policy's resource shares).
+ * and /tasks fields bw_share, cpu_share (the policy's resource shares),
+ * tx_offset, tx_window (TDMA sub-slots) and offload_frac (partial offloading).
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -73,6 +74,9 @@ typedef struct trace_task_rec {
   double bw_share;                   /* the policy's share of the cell bandwidth (0 = default split) */
   double cpu_share;                  /* the policy's reserved share of a server core (0 = FCFS core) */
   double deadline;                   /* relative deadline, s (0 = none) */
+  double tx_offset;                  /* TDMA: upload scheduled this long after decide_end, s (NaN = none) */
+  double tx_window;                  /* TDMA sub-slot length t_k, s (NaN = none) */
+  double offload_frac;               /* share of the task offloaded: 1 = whole, 0 = local, else partial */
 } trace_task_rec_t;
 
 typedef struct trace_decision_rec {

@@ -23,7 +23,7 @@
 #define NTRN 9
 #define NDEV 11
 #define BUF 7
-#define NDBL 29 /* arrival .. deadline: consecutive doubles of trace_task_rec_t */
+#define NDBL 32 /* arrival .. offload_frac: consecutive doubles of trace_task_rec_t */
 
 static int exists(const char *p) {
   struct stat st;
@@ -50,7 +50,7 @@ static void make_task(trace_task_rec_t *r, uint64_t i) {
   r->slot = (int32_t)(7 * i + 2);
   r->dnn = (int32_t)(i % 5) - 1;
   r->missed = (int32_t)(i % 2);
-  /* arrival .. deadline are NDBL consecutive doubles in the struct. */
+  /* arrival .. offload_frac are NDBL consecutive doubles in the struct. */
   for (f = 0; f < NDBL; f++) {
     double v = val(i, f);
     memcpy((char *)r + offsetof(trace_task_rec_t, arrival) + f * sizeof(double), &v, sizeof v);
@@ -137,7 +137,8 @@ static hid_t task_type(void) {
       "queue_enter",    "exec_start",     "exec_end",         "down_start",   "down_fiber_end",
       "down_radio_start", "down_end",     "done",             "input_bits",   "cycles",
       "output_bits",    "local_cycles",   "up_rate_bps",      "energy_local_j", "energy_tx_j",
-      "price",          "bw_share",       "cpu_share",        "deadline"};
+      "price",          "bw_share",       "cpu_share",        "deadline",     "tx_offset",
+      "tx_window",      "offload_frac"};
   for (int f = 0; f < NDBL; f++)
     H5Tinsert(t, dbl[f], offsetof(trace_task_rec_t, arrival) + f * sizeof(double),
               H5T_NATIVE_DOUBLE);
@@ -344,7 +345,7 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 36);
+  CHECK(file_nmembers(f, "tasks") == 39);
   CHECK(file_nmembers(f, "devices") == 9);
   CHECK(file_nmembers(f, "decisions") == 12);
   CHECK(file_nmembers(f, "servers") == 6);
@@ -368,7 +369,8 @@ static void roundtrip(int deflate) {
     CHECK(tasks[37].partition == -37);
     CHECK_NEAR(tasks[37].done - tasks[37].arrival, 37.5, 1e-9);
     CHECK(isnan(tasks[36].exec_start) && isnan(tasks[36].up_end)); /* 36 % 4 == 0: local */
-    CHECK_NEAR(tasks[99].deadline, val(99, NDBL - 1), 0);
+    CHECK_NEAR(tasks[99].deadline, val(99, NDBL - 4), 0);
+    CHECK_NEAR(tasks[99].offload_frac, val(99, NDBL - 1), 0);
   }
   free(tasks);
 
@@ -541,7 +543,7 @@ static void test_chunk_sizing(void) {
   f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f >= 0) {
-    CHECK(chunk_rows(f, "tasks") == 3277); /* 16384 x 264 B = 4.1 MiB: 5 chunks per buffer */
+    CHECK(chunk_rows(f, "tasks") == 3277); /* 16384 x 288 B = 4.5 MiB: 5 chunks per buffer */
     CHECK(chunk_rows(f, "servers") == 16384);
     hsize_t n;
     trace_task_rec_t *got = read_all(f, "tasks", task_type(), sizeof *got, &n);
