@@ -82,7 +82,7 @@ def draw_devices(seed, n, speed_range, distance_range):
     return out
 
 
-def write_platform(out, comment, devices, bs_speed, server_speed):
+def write_platform(out, comment, devices, bs_speed, server_speed, server_cores=1):
     """comment: the text of the file's leading XML comment (without <!-- -->)."""
     w = out.write
     w(HEAD)
@@ -91,7 +91,7 @@ def write_platform(out, comment, devices, bs_speed, server_speed):
     for i, (f, l) in enumerate(devices):
         w('    <host id="md-%d" speed="%.0ff"><prop id="distance" value="%g"/></host>\n' % (i, f, l))
     w('    <host id="bs" speed="%.6gf"/>\n' % bs_speed)
-    w('    <host id="es-1" speed="%.6gf" core="1"/>\n' % server_speed)
+    w('    <host id="es-1" speed="%.6gf" core="%d"/>\n' % (server_speed, server_cores))
     for i in range(len(devices)):
         w('    <link id="radio-%d" bandwidth="1MBps" latency="0"/>\n' % i)
     w('    <link id="fiber-bs-1" bandwidth="12.5GBps" latency="0"/>\n')

@@ -16,6 +16,7 @@ extern const mec_policy_ops_t mec_policy_random;
 extern const mec_policy_ops_t mec_policy_greedy;
 extern const mec_policy_ops_t mec_policy_least_loaded;
 extern const mec_policy_ops_t mec_policy_round_robin;
+extern const mec_policy_ops_t mec_policy_tdma_equal;
 /* Paper policies: one extern per policy here, e.g.
  * extern const mec_policy_ops_t mec_policy_tpos_cai; */
 extern const mec_policy_ops_t mec_policy_tpos_cai;
@@ -33,6 +34,10 @@ extern const mec_policy_ops_t mec_policy_dynn_equal;
 extern const mec_policy_ops_t mec_policy_memtl_exhaustive;
 extern const mec_policy_ops_t mec_policy_memtl;
 extern const mec_policy_ops_t mec_policy_mtfnn;
+extern const mec_policy_ops_t mec_policy_bcos_opt;
+extern const mec_policy_ops_t mec_policy_mcos;
+extern const mec_policy_ops_t mec_policy_bcos;
+extern const mec_policy_ops_t mec_policy_pcos;
 
 static const mec_policy_ops_t *const registry[] = {
     &mec_policy_local,
@@ -41,6 +46,7 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_greedy,
     &mec_policy_least_loaded,
     &mec_policy_round_robin,
+    &mec_policy_tdma_equal,
     &mec_policy_tpos_cai,
     &mec_policy_tpos_uai,
     &mec_policy_tpos_gtpos,
@@ -56,6 +62,10 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_memtl_exhaustive,
     &mec_policy_memtl,
     &mec_policy_mtfnn,
+    &mec_policy_bcos_opt,
+    &mec_policy_mcos,
+    &mec_policy_bcos,
+    &mec_policy_pcos,
     NULL,
 };
 

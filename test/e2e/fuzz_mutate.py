@@ -152,7 +152,10 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                # MEMTL (exhaustive, memtl, mtfnn)
                "step=0.03", "step=0", "step=1e-9", "step=nan", "pick=head99", "pick=head", "pick=foo", "h=x",
                "h=gain", "online=1", "online=2", "online=1,online_window=0", "online=1,online_detect=1e9",
-               "online_epochs=-1", "alpha=2", "alpha=nan", "p_exec=-1", "p_down=inf"]
+               "online_epochs=-1", "alpha=2", "alpha=nan", "p_exec=-1", "p_down=inf",
+               # TDMA and BCOS (tdma-equal, bcos-opt, mcos, bcos, pcos)
+               "frac=0", "frac=0.5", "frac=2", "frac=nan", "guard=0.001", "guard=-1", "guard=1e9", "pmax=0",
+               "pmax=nan", "pmax=0.2"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -764,7 +767,7 @@ class Ops:
 
     def c_model(self, m, rng):
         learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb", "dynn", "memtl",
-                                                   "mtfnn")] or ["dtomalb"]
+                                                   "mtfnn", "bcos", "pcos")] or ["dtomalb"]
         p = rng.choice(learn)
         model = rng.choice(["platform.xml", "tasks.csv", "outdir", "nofile", "empty.bin", "junk.bin", ""])
         if model == "tasks.csv" and "tasks.csv" not in m.files:
