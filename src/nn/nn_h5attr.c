@@ -2,11 +2,14 @@
  * nn_h5attr.h. */
 #include "nn/nn_h5attr.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int nn_h5attr_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *fmt, ...)
 {
@@ -230,3 +233,39 @@ int nn_h5attr_write_str(hid_t loc, const char *name, const char *v)
 int nn_h5attr_write_i64(hid_t loc, const char *name, int64_t v) { return nn_h5attr_write(loc, name, H5T_NATIVE_INT64, &v, 1); }
 int nn_h5attr_write_u64(hid_t loc, const char *name, uint64_t v) { return nn_h5attr_write(loc, name, H5T_NATIVE_UINT64, &v, 1); }
 int nn_h5attr_write_f64(hid_t loc, const char *name, double v) { return nn_h5attr_write(loc, name, H5T_NATIVE_DOUBLE, &v, 1); }
+
+hid_t nn_h5attr_open_model(const nn_h5attr_t *h, const char *format, int64_t version, const char *kind)
+{
+  if (access(h->path, R_OK) != 0) {
+    nn_h5attr_fail(h, NN_H5ATTR_EIO, "cannot read: %s", strerror(errno));
+    return -1;
+  }
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fopen(h->path, H5F_ACC_RDONLY, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) {
+    nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "not an HDF5 file");
+    return -1;
+  }
+  char got[64] = "";
+  int64_t ver = 0;
+  int ok = 0;
+  H5E_BEGIN_TRY
+  {
+    if (!nn_h5attr_exists(f, "format") || nn_h5attr_str(h, f, "format", got, sizeof got) < 0 ||
+        strcmp(got, format) != 0)
+      nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "not a %s (format attribute '%s', expected '%s')", kind, got, format);
+    else if (nn_h5attr_int(h, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
+      ;
+    else if (ver != version)
+      nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "format version %" PRId64 ", this build reads %" PRId64, ver, version);
+    else
+      ok = 1;
+  }
+  H5E_END_TRY;
+  if (!ok) {
+    H5Fclose(f);
+    return -1;
+  }
+  return f;
+}

@@ -60,6 +60,15 @@ struct nn_h5attr {
 int nn_h5attr_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Opens h->path read-only as an untrusted model file of kind `kind`
+ * ("MEMTL/MTFNN model"): readable, HDF5, root attribute format == `format`
+ * and format_version == `version`. Returns the file (close it with
+ * H5Fclose), or -1 after h->fail with "cannot read: REASON", "not an HDF5
+ * file", "not a KIND (format attribute 'X', expected 'FORMAT')" or "format
+ * version V, this build reads VERSION". HDF5's own error printing is off
+ * while it looks. */
+hid_t nn_h5attr_open_model(const nn_h5attr_t *h, const char *format, int64_t version, const char *kind);
+
 /* Attribute `name` of loc exists (a failed query counts as absent). */
 int nn_h5attr_exists(hid_t loc, const char *name);
 

@@ -433,37 +433,17 @@ bcos_model_t *bcos_model_load(const char *path)
     return NULL;
   }
   const nn_h5attr_t r = {.path = path, .obj = "/", .shape = NN_H5ATTR_SHAPE_ONE, .fail = rd_fail};
-  if (access(path, R_OK) != 0) {
-    rfail(&r, "cannot read: %s", strerror(errno));
+  hid_t f = nn_h5attr_open_model(&r, BCOS_MODEL_FORMAT, BCOS_MODEL_FORMAT_VERSION, "BCOS model");
+  if (f < 0)
     return NULL;
-  }
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (f < 0) {
-    rfail(&r, "not an HDF5 file");
-    return NULL;
-  }
   bcos_model_t *m = NULL;
   H5E_BEGIN_TRY
   {
-    char fmt[64] = "";
-    int64_t ver = 0, K = 0, hidden = 0;
+    int64_t K = 0, hidden = 0;
     uint64_t iters = 0;
     bcos_params_t par;
     double la = 0, lb = 0;
     memset(&par, 0, sizeof par);
-    if (!nn_h5attr_exists(f, "format") || nn_h5attr_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
-        strcmp(fmt, BCOS_MODEL_FORMAT) != 0) {
-      rfail(&r, "not a BCOS model (format attribute '%s', expected '%s')", fmt, BCOS_MODEL_FORMAT);
-      goto out;
-    }
-    if (nn_h5attr_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
-      goto out;
-    if (ver != BCOS_MODEL_FORMAT_VERSION) {
-      rfail(&r, "format version %" PRId64 ", this build reads %d", ver, BCOS_MODEL_FORMAT_VERSION);
-      goto out;
-    }
     if (nn_h5attr_int(&r, f, "K", 1, BCOS_MODEL_MAX_K, 0, &K) < 0 ||
         nn_h5attr_int(&r, f, "hidden", 1, BCOS_HIDDEN_MAX, 0, &hidden) < 0 ||
         pos_attr(&r, f, "T", 0, &par.slot_s) < 0 || pos_attr(&r, f, "p_max", 0, &par.p_max_w) < 0 ||

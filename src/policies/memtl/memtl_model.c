@@ -535,36 +535,16 @@ memtl_model_t *memtl_model_load(const char *path)
     return NULL;
   }
   const nn_h5attr_t r = {.path = path, .obj = "/", .shape = NN_H5ATTR_SHAPE_ONE, .fail = rd_fail};
-  if (access(path, R_OK) != 0) {
-    rfail(&r, "cannot read: %s", strerror(errno));
+  hid_t f = nn_h5attr_open_model(&r, MEMTL_MODEL_FORMAT, MEMTL_MODEL_FORMAT_VERSION, "MEMTL/MTFNN model");
+  if (f < 0)
     return NULL;
-  }
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (f < 0) {
-    rfail(&r, "not an HDF5 file");
-    return NULL;
-  }
   memtl_model_t *m = NULL;
   H5E_BEGIN_TRY
   {
-    char fmt[64] = "";
-    int64_t ver = 0, kind = 0, n_mt = 0, n_heads = 0, chan = 0;
+    int64_t kind = 0, n_mt = 0, n_heads = 0, chan = 0;
     double step = 0;
     memtl_params_t par;
     memset(&par, 0, sizeof par);
-    if (!nn_h5attr_exists(f, "format") || nn_h5attr_str(&r, f, "format", fmt, sizeof fmt) < 0 ||
-        strcmp(fmt, MEMTL_MODEL_FORMAT) != 0) {
-      rfail(&r, "not a MEMTL/MTFNN model (format attribute '%s', expected '%s')", fmt, MEMTL_MODEL_FORMAT);
-      goto out;
-    }
-    if (nn_h5attr_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
-      goto out;
-    if (ver != MEMTL_MODEL_FORMAT_VERSION) {
-      rfail(&r, "format version %" PRId64 ", this build reads %d", ver, MEMTL_MODEL_FORMAT_VERSION);
-      goto out;
-    }
     if (nn_h5attr_int(&r, f, "kind", 0, 1, 0, &kind) < 0 || nn_h5attr_int(&r, f, "n_mt", 1, MEMTL_MAX_N, 0, &n_mt) < 0 ||
         nn_h5attr_int(&r, f, "n_heads", 1, MEMTL_MAX_HEADS, 0, &n_heads) < 0)
       goto out;
