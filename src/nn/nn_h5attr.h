@@ -2,7 +2,7 @@
  * that may come from elsewhere or be damaged), each refused with one clear
  * line (docs/nn.md, "Model files: what is checked on load"), and writing the
  * attributes and bundled networks of such files. Used by the nn loader
- * (nn_io.c) and the DTOMALB and DyNN model files.
+ * (nn_io.c) and the DTOMALB, DyNN, MEMTL and BCOS model files.
  *
  * Every reader checks the attribute's presence, number of values and stored
  * type before reading it: integers are read with the stored type's own size
