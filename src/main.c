@@ -89,11 +89,18 @@ static char *join_args(int argc, char **argv)
 }
 
 /* SimGrid's messages can span lines (e.g. a list of valid keys): keep the first. */
+/* The first line of a SimGrid message, with every other control character
+ * shown as '?': the message may quote bytes of the user's file (a parse
+ * error's "unknown unit: ..."), and a carriage return or a file separator
+ * there would break the one-line error into several. */
 static const char *first_line(char *msg)
 {
   char *nl = strchr(msg, '\n');
   if (nl)
     *nl = '\0';
+  for (unsigned char *c = (unsigned char *)msg; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      *c = '?';
   return msg;
 }
 

@@ -33,6 +33,8 @@ sed 's|<host id="md-3" speed="450Mf">|<host id="md-3" speed="450Mf"><prop id="tx
   > "$in/bad_tx_power.xml"
 # An MD without its radio route.
 grep -v 'route src="md-2" dst="md-2"' "$plat" > "$in/no_radio.xml"
+# a control character (file separator, 0x1c) in a unit, which SimGrid's parse error quotes: one line
+sed 's|<link id="radio-4" bandwidth="1MBps"|<link id="radio-4" bandwidth="1M\x1cBps"|' "$plat" > "$in/control_char.xml"
 # an OFDMA radio link declared as a Wi-Fi link (SimGrid crashed on its first transfer: fuzzer, seed 11)
 sed 's|<link id="radio-4" bandwidth="1MBps" latency="0"/>|<link id="radio-4" bandwidth="1MBps" latency="0" sharing_policy="WIFI"/>|' \
   "$plat" > "$in/wifi_radio.xml"
@@ -56,6 +58,8 @@ case_ md_distance_negative 2 one "mecsim: platform $in/negative_distance.xml: ho
 case_ md_tx_power_with_unit 2 one "host 'md-3': property 'tx_power' = '0.2W'" "(W)" -- "$in/bad_tx_power.xml" "$dep"
 case_ md_without_radio_link 2 one "mecsim: platform $in/no_radio.xml: host 'md-2' is a mobile device but has no radio link" \
   -- "$in/no_radio.xml" "$dep"
+case_ control_character_in_platform 2 one "Parse error at $in/control_char.xml" "unknown unit: M?Bps" -- \
+  "$in/control_char.xml" "$dep"
 case_ ofdma_radio_link_is_wifi 2 one "mecsim: platform $in/wifi_radio.xml: radio link 'radio-4' of mobile device 4" \
   "cell=ofdma needs one wired link per device" -- "$in/wifi_radio.xml" "$dep"
 case_ unknown_base_station_knob 2 one \
