@@ -114,4 +114,15 @@ int nn_h5attr_write_f64(hid_t loc, const char *name, double v);
 struct nn_net;
 int nn_net_save_group(const struct nn_net *net, hid_t loc, const char *group);
 
+/* Reads network group `group` of the open file f (h->path) into `ref`, the
+ * network the model's attributes describe, refusing through h->fail: a
+ * missing group ("group '/G' (WHAT) is missing"), a file network that does
+ * not load (nn's reason), other input/output sizes (WHY says what they
+ * should be), other layers, or another function on probe inputs in
+ * evaluation mode (which catches a different activation). On success the
+ * weights are in ref, which is left in evaluation mode. 0 or the negative
+ * value h->fail returned. Defined in nn_io.c. */
+int nn_h5attr_load_net_into(const nn_h5attr_t *h, hid_t f, const char *group, struct nn_net *ref, const char *what,
+                            const char *why);
+
 #endif

@@ -619,3 +619,57 @@ out:
 }
 
 nn_net_t *nn_net_load_new(const char *path) { return nn_net_load_new_group(path, NULL); }
+
+int nn_h5attr_load_net_into(const nn_h5attr_t *h, hid_t f, const char *group, nn_net_t *ref, const char *what,
+                            const char *why) {
+  char gp[256];
+  snprintf(gp, sizeof gp, "/%s", group);
+  if (H5Lexists(f, group, H5P_DEFAULT) <= 0)
+    return nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "group '%s' (%s) is missing", gp, what);
+  nn_net_t *ld = nn_net_load_new_group(h->path, gp);
+  if (!ld) { /* nn's message starts "model 'PATH': ", which the caller's prefix says again */
+    const char *e = nn_last_error();
+    char pre[4200];
+    snprintf(pre, sizeof pre, "model '%s': ", h->path);
+    if (strncmp(e, pre, strlen(pre)) == 0)
+      e += strlen(pre);
+    return nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "%s", e);
+  }
+  int rc = 0;
+  size_t ni = nn_net_n_in(ref), no = nn_net_n_out(ref);
+  double *x = NULL, *y = NULL;
+  if (nn_net_n_in(ld) != ni || nn_net_n_out(ld) != no) {
+    rc = nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "network '%s' (%s) maps %zu -> %zu values, expected %zu -> %zu (%s)", gp,
+                        what, nn_net_n_in(ld), nn_net_n_out(ld), ni, no, why);
+    goto out;
+  }
+  if (nn_net_n_layers(ld) != nn_net_n_layers(ref) || nn_net_copy(ref, ld) < 0) {
+    rc = nn_h5attr_fail(h, NN_H5ATTR_EFORMAT,
+                        "network '%s' (%s) does not have the model's layers (%zu layers stored, %zu expected)", gp, what,
+                        nn_net_n_layers(ld), nn_net_n_layers(ref));
+    goto out;
+  }
+  /* same function on probe inputs: the layer list does not record which activation follows a dense layer */
+  x = malloc(3 * ni * sizeof *x);
+  y = malloc(3 * no * sizeof *y);
+  if (!x || !y) {
+    rc = nn_h5attr_fail(h, NN_H5ATTR_ENOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < 3 * ni; i++)
+    x[i] = 1.3 * sin(0.9 * (double)i + 0.4) + 0.1;
+  nn_net_set_training(ld, 0);
+  nn_net_set_training(ref, 0);
+  const double *y1 = nn_net_forward(ld, x, 3);
+  if (y1)
+    memcpy(y, y1, 3 * no * sizeof *y);
+  const double *y2 = y1 ? nn_net_forward(ref, x, 3) : NULL;
+  if (!y2 || memcmp(y, y2, 3 * no * sizeof *y) != 0)
+    rc = nn_h5attr_fail(h, NN_H5ATTR_EFORMAT, "network '%s' (%s) is not the model's architecture (its activations differ)",
+                        gp, what);
+out:
+  free(x);
+  free(y);
+  nn_net_free(ld);
+  return rc;
+}

@@ -363,57 +363,6 @@ static int rd_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg)
 }
 #define rfail(r, ...) nn_h5attr_fail((r), NN_H5ATTR_EFORMAT, __VA_ARGS__)
 
-/* Loads group g and checks it against ref (built from the attributes):
- * sizes, the same layers (nn_net_copy), and the same function on probe
- * inputs in evaluation mode (catches other activations). The weights end up
- * in ref. */
-static int load_net(const nn_h5attr_t *r, hid_t f, const char *g, nn_net_t *ref)
-{
-  char gp[64];
-  snprintf(gp, sizeof gp, "/%s", g);
-  if (H5Lexists(f, g, H5P_DEFAULT) <= 0)
-    return rfail(r, "group '%s' (the %s FCN) is missing", gp, g);
-  nn_net_t *ld = nn_net_load_new_group(r->path, gp);
-  if (!ld) {
-    const char *e = nn_last_error();
-    return strstr(e, r->path) ? bfail("bcos %s", e) : bfail("bcos model '%s': %s", r->path, e);
-  }
-  int rc = 0;
-  size_t ni = nn_net_n_in(ref), no = nn_net_n_out(ref);
-  double *x = NULL, *y = NULL;
-  if (nn_net_n_in(ld) != ni || nn_net_n_out(ld) != no) {
-    rc = rfail(r, "network '%s' maps %zu -> %zu values, expected %zu -> %zu (4 K features -> K)", gp,
-               nn_net_n_in(ld), nn_net_n_out(ld), ni, no);
-    goto out;
-  }
-  if (nn_net_n_layers(ld) != nn_net_n_layers(ref) || nn_net_copy(ref, ld) < 0) {
-    rc = rfail(r, "network '%s' does not have the model's layers (%zu layers stored, %zu expected: "
-                  "(dense, batchnorm, relu) x 2, dense, sigmoid with the attribute 'hidden' units)",
-               gp, nn_net_n_layers(ld), nn_net_n_layers(ref));
-    goto out;
-  }
-  x = malloc(3 * ni * sizeof *x);
-  y = malloc(3 * no * sizeof *y);
-  if (!x || !y) {
-    rc = rfail(r, "out of memory");
-    goto out;
-  }
-  for (size_t i = 0; i < 3 * ni; i++)
-    x[i] = 1.3 * sin(0.9 * (double)i + 0.4) + 0.1;
-  nn_net_set_training(ld, 0);
-  nn_net_set_training(ref, 0);
-  const double *y1 = nn_net_forward(ld, x, 3);
-  if (y1)
-    memcpy(y, y1, 3 * no * sizeof *y);
-  const double *y2 = y1 ? nn_net_forward(ref, x, 3) : NULL;
-  if (!y2 || memcmp(y, y2, 3 * no * sizeof *y) != 0)
-    rc = rfail(r, "network '%s' is not the model's architecture (its activations differ)", gp);
-out:
-  free(x);
-  free(y);
-  nn_net_free(ld);
-  return rc;
-}
 
 /* A positive finite number attribute. */
 static int pos_attr(const nn_h5attr_t *r, hid_t f, const char *name, int allow_zero, double *v)
@@ -474,7 +423,7 @@ bcos_model_t *bcos_model_load(const char *path)
       goto fail;
     }
     for (int i = 0; i < 5; i++)
-      if (load_net(&r, f, net_group[i], *net_slot(m, i)) < 0)
+      if (nn_h5attr_load_net_into(&r, f, net_group[i], *net_slot(m, i), "an FCN", "4 K features -> K") < 0)
         goto fail;
     goto out;
   fail:

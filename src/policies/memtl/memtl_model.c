@@ -477,55 +477,6 @@ static int rd_fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg)
 }
 #define rfail(r, ...) nn_h5attr_fail((r), NN_H5ATTR_EFORMAT, __VA_ARGS__)
 
-/* Loads group `g` and checks it against `ref`, the network the attributes
- * describe: n_in / n_out first (the messages the shapes deserve), then the
- * same layers (nn_net_copy) and the same function on probe inputs (which
- * catches different activations). The weights end up in ref. */
-static int load_net(const nn_h5attr_t *r, hid_t f, const char *g, nn_net_t *ref, const char *what, const char *why)
-{
-  char gp[64];
-  snprintf(gp, sizeof gp, "/%s", g);
-  htri_t ex = H5Lexists(f, g, H5P_DEFAULT);
-  if (ex <= 0)
-    return rfail(r, "group '%s' (%s) is missing", gp, what);
-  nn_net_t *ld = nn_net_load_new_group(r->path, gp);
-  if (!ld) { /* nn's messages name the file already */
-    const char *e = nn_last_error();
-    return strstr(e, r->path) ? mfail("memtl %s", e) : mfail("memtl model '%s': %s", r->path, e);
-  }
-  int rc = 0;
-  size_t ni = nn_net_n_in(ref), no = nn_net_n_out(ref);
-  double *x = NULL, *y = NULL;
-  if (nn_net_n_in(ld) != ni || nn_net_n_out(ld) != no) {
-    rc = rfail(r, "network '%s' (%s) maps %zu -> %zu values, expected %zu -> %zu (%s)", gp, what, nn_net_n_in(ld),
-               nn_net_n_out(ld), ni, no, why);
-    goto out;
-  }
-  if (nn_net_n_layers(ld) != nn_net_n_layers(ref) || nn_net_copy(ref, ld) < 0) {
-    rc = rfail(r, "network '%s' (%s) does not have the model's layers (%zu layers stored, %zu expected)", gp, what,
-               nn_net_n_layers(ld), nn_net_n_layers(ref));
-    goto out;
-  }
-  x = malloc(3 * ni * sizeof *x);
-  y = malloc(3 * no * sizeof *y);
-  if (!x || !y) {
-    rc = rfail(r, "out of memory");
-    goto out;
-  }
-  for (size_t i = 0; i < 3 * ni; i++)
-    x[i] = 1.3 * sin(0.9 * (double)i + 0.4) + 0.1;
-  const double *y1 = nn_net_forward(ld, x, 3);
-  if (y1)
-    memcpy(y, y1, 3 * no * sizeof *y);
-  const double *y2 = y1 ? nn_net_forward(ref, x, 3) : NULL;
-  if (!y2 || memcmp(y, y2, 3 * no * sizeof *y) != 0)
-    rc = rfail(r, "network '%s' (%s) is not the model's architecture (its activations differ)", gp, what);
-out:
-  free(x);
-  free(y);
-  nn_net_free(ld);
-  return rc;
-}
 
 memtl_model_t *memtl_model_load(const char *path)
 {
@@ -588,7 +539,7 @@ memtl_model_t *memtl_model_load(const char *path)
       rfail(&r, "cannot build the backbone: %s", nn_last_error());
       goto fail;
     }
-    if (load_net(&r, f, "backbone", m->backbone, "the backbone",
+    if (nn_h5attr_load_net_into(&r, f, "backbone", m->backbone, "the backbone",
                  m->kind == MEMTL_KIND_MEMTL ? "8 N features -> 10 N" : "8 N features -> 20") < 0)
       goto fail;
     for (size_t i = 0; i < (size_t)n_heads; i++) {
@@ -598,7 +549,7 @@ memtl_model_t *memtl_model_load(const char *path)
         rfail(&r, "cannot build %s: %s", g, memtl_err_);
         goto fail;
       }
-      if (load_net(&r, f, g, m->head[i], "a head", "the backbone's width -> 2^N codes + N fractions") < 0)
+      if (nn_h5attr_load_net_into(&r, f, g, m->head[i], "a head", "the backbone's width -> 2^N codes + N fractions") < 0)
         goto fail;
     }
     if ((size_t)n_heads < MEMTL_MAX_HEADS) {
