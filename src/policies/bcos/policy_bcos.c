@@ -28,6 +28,7 @@
  * work, for what the paper neglects and the simulator does not: the
  * decision's own compute (the windows start when it ends), the fiber and
  * the edge execution. */
+#include "policies/bcos/bcos_glue.h"
 #include "policies/bcos/bcos_opt.h"
 #include "policies/policy.h"
 
@@ -61,31 +62,12 @@ static int policy_init(void **state, const mec_policy_cfg_t *cfg, const mec_syst
                          name, pmax);
     return -1;
   }
-  if (mec_policy_arg_double(cfg->args, "guard", &guard) < 0)
+  if (bcos_glue_check(name, cfg->args, sys, &guard) != 0)
     return -1;
-  if (!sys || !(sys->slot_s > 0)) {
-    mec_policy_set_error("%s: the BCOS model needs slotted arrivals (slot T = %g s): set the slot knob to T "
-                         "and decide=per-slot",
-                         name, sys ? sys->slot_s : 0.0);
-    return -1;
-  }
-  if (!(isfinite(guard) && guard >= 0 && guard < sys->slot_s)) {
-    mec_policy_set_error("%s: guard=%g: expected seconds in [0, slot %g)", name, guard, sys->slot_s);
-    return -1;
-  }
-  if (sys->n_servers < 1) {
-    mec_policy_set_error("%s: the platform has no edge server", name);
-    return -1;
-  }
   if (!mcos && sys->n_md > BCOS_OPT_MAX_K) {
     mec_policy_set_error("bcos-opt: the cell has %d MDs, more than %d tasks per slot; the exact optimum enumerates "
                          "2^K offloading vectors (K <= %d): use mcos or fewer MDs",
                          sys->n_md, BCOS_OPT_MAX_K, BCOS_OPT_MAX_K);
-    return -1;
-  }
-  if (!(sys->bandwidth_hz > 0) || !(sys->noise_w_per_hz > 0)) {
-    mec_policy_set_error("%s: bandwidth (%g Hz) and noise density (%g W/Hz) must be > 0", name, sys->bandwidth_hz,
-                         sys->noise_w_per_hz);
     return -1;
   }
   bcos_policy_t *st = calloc(1, sizeof *st);
@@ -210,20 +192,10 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
     cost->flops = r.evals * BCOS_OPT_FLOPS_PER_EVAL;
     cost->iterations = r.combos;
   }
-  /* TDMA frame: the offloaders' windows back to back in batch order. */
-  double offset = 0;
-  for (int j = 0; j < k; j++) {
-    if (!a[j])
-      continue;
-    mec_decision_t *d = &out[idx[j]];
-    d->target = 1;
-    d->tx_power_w = pw[j] > 0 ? pw[j] : p.p_max_w;
-    d->tx_window = t[j];
-    d->tx_offset = offset;
-    if (st->mcos && m[j] < 1)
-      d->offload_frac = m[j];
-    offset += t[j];
-  }
+  /* TDMA frame: the offloaders' windows back to back in batch order (m: reused as the offloaded fraction) */
+  for (int j = 0; j < k; j++)
+    m[j] = !a[j] ? 0.0 : st->mcos ? m[j] : 1.0;
+  bcos_glue_tdma((size_t)k, idx, m, t, pw, p.p_max_w, out);
   ret = 0;
 done:
   free(md);

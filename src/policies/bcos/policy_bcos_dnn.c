@@ -24,6 +24,7 @@
  * Compute charged on the BS: 2 flops per MAC of the three FCNs run (the
  * shared a-FCN and the role's t- and p-FCNs, nn_net_macs); cost->macs =
  * those MACs, cost->model_size = their parameters. */
+#include "policies/bcos/bcos_glue.h"
 #include "policies/bcos/bcos_model.h"
 #include "policies/policy.h"
 
@@ -32,10 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The simulator reads power and window <= 0 as "default / none": an
- * offloader the sigmoid drove to exactly 0 gets these floors instead. */
+/* The simulator reads a power <= 0 as "the MD's default": an offloader the
+ * sigmoid drove to exactly 0 W gets this floor instead. */
 #define P_FLOOR_W 1e-15
-#define T_FLOOR_S 1e-12
 
 typedef struct dnn_policy {
   bcos_model_t *m;
@@ -68,27 +68,8 @@ static int policy_init(void **state, const mec_policy_cfg_t *cfg, const mec_syst
     return -1;
   double guard = 0;
   char path[4096] = "";
-  if (mec_policy_arg_double(cfg->args, "guard", &guard) < 0)
+  if (bcos_glue_check(name, cfg->args, sys, &guard) != 0)
     return -1;
-  if (!sys || !(sys->slot_s > 0)) {
-    mec_policy_set_error("%s: the BCOS model needs slotted arrivals (slot T = %g s): set the slot knob to T and "
-                         "decide=per-slot",
-                         name, sys ? sys->slot_s : 0.0);
-    return -1;
-  }
-  if (!(isfinite(guard) && guard >= 0 && guard < sys->slot_s)) {
-    mec_policy_set_error("%s: guard=%g: expected seconds in [0, slot %g)", name, guard, sys->slot_s);
-    return -1;
-  }
-  if (sys->n_servers < 1) {
-    mec_policy_set_error("%s: the platform has no edge server", name);
-    return -1;
-  }
-  if (!(sys->bandwidth_hz > 0) || !(sys->noise_w_per_hz > 0)) {
-    mec_policy_set_error("%s: bandwidth (%g Hz) and noise density (%g W/Hz) must be > 0", name, sys->bandwidth_hz,
-                         sys->noise_w_per_hz);
-    return -1;
-  }
   int rc = mec_policy_arg_string(cfg->args, "model", path, sizeof path);
   if (rc < 0)
     return -1;
@@ -183,20 +164,12 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
     mec_policy_set_error("%s: %s", name, bcos_model_error());
     return -1;
   }
-  double offset = 0;
   for (size_t k = 0; k < K; k++) {
-    mec_decision_t *d = &out[k];
-    d->target = 0;
-    if (!(st->md[k].bits > 0) || !(st->a[k] > 0))
-      continue;
-    d->target = 1;
-    d->tx_power_w = st->p[k] > 0 ? st->p[k] : P_FLOOR_W;
-    d->tx_window = st->t[k] > 0 ? st->t[k] : T_FLOOR_S;
-    d->tx_offset = offset;
-    if (st->role == BCOS_TEACHER && st->a[k] < 1)
-      d->offload_frac = st->a[k];
-    offset += d->tx_window;
+    out[k].target = 0;
+    /* a task without bits has nothing to offload; the teacher's a is the offloaded fraction */
+    st->a[k] = st->md[k].bits > 0 && st->a[k] > 0 ? (st->role == BCOS_TEACHER ? st->a[k] : 1.0) : 0.0;
   }
+  bcos_glue_tdma(K, NULL, st->a, st->t, st->p, P_FLOOR_W, out);
   uint64_t macs = bcos_model_macs(m);
   cost->macs = (double)macs;
   cost->flops = 2.0 * (double)macs;
