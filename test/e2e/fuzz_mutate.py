@@ -155,7 +155,7 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                "online_epochs=-1", "alpha=2", "alpha=nan", "p_exec=-1", "p_down=inf",
                # TDMA and BCOS (tdma-equal, bcos-opt, mcos, bcos, pcos)
                "frac=0", "frac=0.5", "frac=2", "frac=nan", "guard=0.001", "guard=-1", "guard=1e9", "pmax=0",
-               "pmax=nan", "pmax=0.2"]
+               "pmax=nan", "pmax=0.2", "windows=upload", "windows=net", "windows=", "windows=fit"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 

@@ -10,7 +10,10 @@
  *
  * Args: model=PATH (or the --model knob, cfg->model_in), a file written by
  * mecsim-train-bcos; guard=S (default 0) as for bcos-opt / mcos: the model's
- * T is sys->slot_s - guard. Per-slot: each task of the batch is one of the
+ * T is sys->slot_s - guard; windows=net (default) | upload: the TDMA windows
+ * as the t-FCN gives them (eq. 14, the paper), or fitted by the BS to the
+ * uploads the decided powers need (t_k = a_k B_k / r_k(p_k), the frame packed
+ * in batch order; docs/bcos.md "Windows"). Per-slot: each task of the batch is one of the
  * paper's MDs, mapped as policy_bcos.c maps them (B_k = input_bits, C_k =
  * cycles / input_bits, f_k = the MD's cpu_hz, h_k = its gain, W =
  * sys->bandwidth_hz, N0 = sys->noise_w_per_hz x W, T = sys->slot_s - guard,
@@ -41,11 +44,12 @@ typedef struct dnn_policy {
   bcos_model_t *m;
   bcos_role_t role;
   double guard;
+  int fit_windows;     /* windows=upload */
   double *a, *t, *p;   /* [K] */
   bcos_md_t *md;       /* [K] */
 } dnn_policy_t;
 
-static const char *const keys[] = {"model", "guard", NULL};
+static const char *const keys[] = {"model", "guard", "windows", NULL};
 
 static void policy_destroy(void *state)
 {
@@ -73,6 +77,15 @@ static int policy_init(void **state, const mec_policy_cfg_t *cfg, const mec_syst
   int rc = mec_policy_arg_string(cfg->args, "model", path, sizeof path);
   if (rc < 0)
     return -1;
+  char windows[16] = "net";
+  if (mec_policy_arg_string(cfg->args, "windows", windows, sizeof windows) < 0)
+    return -1;
+  if (strcmp(windows, "net") != 0 && strcmp(windows, "upload") != 0) {
+    mec_policy_set_error("%s: windows=%s: expected net (the t-network's windows, eq. 14) or upload (windows "
+                         "fitted to the decided powers' upload times)",
+                         name, windows);
+    return -1;
+  }
   if (rc == 1 && cfg->model_in)
     snprintf(path, sizeof path, "%s", cfg->model_in);
   if (!path[0]) {
@@ -88,6 +101,7 @@ static int policy_init(void **state, const mec_policy_cfg_t *cfg, const mec_syst
   }
   st->role = role;
   st->guard = guard;
+  st->fit_windows = strcmp(windows, "upload") == 0;
   st->m = bcos_model_load(path);
   if (!st->m) {
     mec_policy_set_error("%s: %s", name, bcos_model_error());
@@ -159,8 +173,8 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
   m->par.slot_s = sys->slot_s - st->guard;
   m->par.eps = sys->md[batch->task[0].md].kappa;
   int rc = bcos_model_forward(m, st->role, st->md, 1, st->a, st->t, st->p);
-  m->par = keep;
   if (rc < 0) {
+    m->par = keep;
     mec_policy_set_error("%s: %s", name, bcos_model_error());
     return -1;
   }
@@ -168,7 +182,15 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
     out[k].target = 0;
     /* a task without bits has nothing to offload; the teacher's a is the offloaded fraction */
     st->a[k] = st->md[k].bits > 0 && st->a[k] > 0 ? (st->role == BCOS_TEACHER ? st->a[k] : 1.0) : 0.0;
+    /* windows=upload: the BS knows B, h and the decided p, so it can give each
+     * offloader exactly the air time its upload needs (C5 holds with equality) */
+    if (st->fit_windows && st->a[k] > 0) {
+      double up = st->a[k] * bcos_offload_time(&m->par, &st->md[k], st->p[k] > 0 ? st->p[k] : P_FLOOR_W);
+      if (isfinite(up)) /* a zero channel keeps the network's window (the upload then never ends in it) */
+        st->t[k] = up;
+    }
   }
+  m->par = keep;
   bcos_glue_tdma(K, NULL, st->a, st->t, st->p, P_FLOOR_W, out);
   uint64_t macs = bcos_model_macs(m);
   cost->macs = (double)macs;
@@ -182,7 +204,7 @@ const mec_policy_ops_t mec_policy_bcos = {
     .name = "bcos",
     .summary = "BCOS paper's trained student network (unsupervised DNN, Algorithm 1): binary offloading, TDMA "
                "time and power per slot of exactly the model's K tasks; per-slot; args: model=PATH "
-               "(mecsim-train-bcos), guard=0 (s)",
+               "(mecsim-train-bcos), guard=0 (s), windows=net|upload",
     .init = bcos_init,
     .decide = policy_decide,
     .observe = NULL,
@@ -193,7 +215,7 @@ const mec_policy_ops_t mec_policy_pcos = {
     .name = "pcos",
     .summary = "BCOS paper's PCOS: the trained teacher network, partial offloading fractions, TDMA time and "
                "power per slot of exactly the model's K tasks; per-slot; args: model=PATH (mecsim-train-bcos), "
-               "guard=0 (s)",
+               "guard=0 (s), windows=net|upload",
     .init = pcos_init,
     .decide = policy_decide,
     .observe = NULL,
