@@ -12,9 +12,9 @@ fast fiber). The uplink is TDMA over the whole band, scheduled by the policy (bc
 
 platforms/bcos_cell.xml, deployments/bcos_cell.xml and deployments/bcos_cell_tasks.csv are this
 script's output with its defaults. The deployment names the task file by the path given to
---task-file-ref (default: --task-file as given); mecsim opens it relative to the current
-directory, so the shipped deployment names deployments/bcos_cell_tasks.csv and runs from the
-repository root.
+--task-file-ref (default: --task-file's path relative to the deployment's directory); mecsim
+opens a relative task file named in a deployment relative to the deployment's directory, so the
+shipped deployment names bcos_cell_tasks.csv and runs from any directory.
 
 Choices (docs/bcos.md):
   - C_k and f_k fixed per MD (the paper), drawn from --seed: f_k then C_k per MD (Python
@@ -31,6 +31,7 @@ Standard library only.
 """
 import argparse
 import random
+import os
 import sys
 
 import one_server_cell as cell
@@ -59,14 +60,16 @@ def parse_args(argv):
     p.add_argument("--policy-args", default="", help="policy arguments \"key=value,...\"")
     p.add_argument("--task-file", default=None, help="task CSV to write (required with --deployment)")
     p.add_argument("--task-file-ref", default=None,
-                   help="path of the task file written into the deployment (default: --task-file)")
+                   help="path of the task file written into the deployment (default: --task-file "
+                        "relative to the deployment's directory)")
     cell.add_output_args(p)
     a = p.parse_args(argv)
     cell.parse_ranges(p, a, ("floc", "cpb", "bits"))
     if a.deployment and not a.task_file:
         p.error("--deployment needs --task-file (the deployment replays it: arrivals=file)")
-    if a.task_file_ref is None:
-        a.task_file_ref = a.task_file
+    if a.task_file_ref is None and a.task_file:
+        a.task_file_ref = (os.path.relpath(a.task_file, os.path.dirname(os.path.abspath(a.deployment)))
+                           if a.deployment and a.deployment != "-" else a.task_file)
     return a
 
 
@@ -110,7 +113,7 @@ def knobs(a):
         ("policy", a.policy, "bcos-opt, mcos (docs/bcos.md), or any other"),
         ("policy_args", a.policy_args, "policy arguments"),
         ("arrivals", "file", "one task per MD at the start of every slot, replayed from task_file"),
-        ("task_file", a.task_file_ref, "md,arrival_s,input_bits,cycles,output_bits,deadline_s (relative: to the cwd)"),
+        ("task_file", a.task_file_ref, "md,arrival_s,input_bits,cycles,output_bits,deadline_s (relative: to this file's directory)"),
         ("slot", "%g" % a.slot, "slot length T, s"),
         ("decide", "per-slot", "the BS decides a, t and p for all MDs of a slot at once (P1)"),
         ("tasks_per_md", "%d" % a.slots, "slots (used only with arrivals=slotted)"),

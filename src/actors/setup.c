@@ -272,6 +272,29 @@ static void route_figures(sg_host_t a, sg_host_t b, double *bps, double *lat)
   *lat += la;
 }
 
+/* A relative path the deployment names (its task_file) is taken relative to
+ * the deployment file's directory, as an include would be, so a cell can be
+ * run from anywhere; a path given on the command line stays relative to the
+ * current directory. */
+static int resolve_deployment_path(setup_ctx_t *c, const char *deployment_path, const char *knob, char *path,
+                                   size_t size)
+{
+  if (!path[0] || path[0] == '/')
+    return 0;
+  const char *slash = strrchr(deployment_path, '/');
+  if (!slash)
+    return 0; /* the deployment is in the current directory */
+  int dir_len = (int)(slash - deployment_path);
+  char joined[2 * MEC_STR];
+  int n = snprintf(joined, sizeof joined, "%.*s/%s", dir_len, deployment_path, path);
+  if (n < 0 || (size_t)n >= size)
+    return fail(c, "deployment %s: actor 'base_station': <prop id=\"%s\">: '%s' relative to the deployment's "
+                   "directory is longer than %zu characters",
+                deployment_path, knob, path, size - 1);
+  memcpy(path, joined, (size_t)n + 1);
+  return 0;
+}
+
 static int read_replay(setup_ctx_t *c, mec_world_t *w)
 {
   const char *path = w->sc.task_file;
@@ -553,11 +576,16 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       rc = fail(&c, "deployment %s: actor 'base_station': <prop id=\"%s\">: %s", in->deployment_path, key, kerr);
   }
   xbt_dict_free(&props);
+  int task_file_from_cli = 0;
   for (int i = 0; rc == 0 && i < in->n_overrides; i++) {
     char kerr[512];
     if (mec_scenario_set_kv(&w->sc, in->overrides[i], kerr, sizeof kerr) != 0)
       rc = fail(&c, "command line: %s", kerr);
+    if (strncmp(in->overrides[i], "task_file=", 10) == 0)
+      task_file_from_cli = 1;
   }
+  if (rc == 0 && !task_file_from_cli)
+    rc = resolve_deployment_path(&c, in->deployment_path, "task_file", w->sc.task_file, sizeof w->sc.task_file);
   if (rc == 0) {
     char kerr[512];
     if (mec_scenario_validate(&w->sc, kerr, sizeof kerr) != 0)

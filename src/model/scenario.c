@@ -27,7 +27,7 @@ static const mec_knob_t knobs[] = {
     KD(slot, "1", "s", "slot length T (slotted arrivals and per-slot decisions)"),
     KD(rate, "1", "1/s", "Poisson arrival rate per MD"),
     KI(tasks_per_md, "10", "", "tasks each MD generates (file arrivals: ignored)"),
-    KS(task_file, "", NULL, "CSV task trace to replay: md,arrival_s,input_bits,cycles,output_bits,deadline_s"),
+    KS(task_file, "", NULL, "CSV task trace to replay: md,arrival_s,input_bits,cycles,output_bits,deadline_s (a relative path in a deployment: relative to its directory)"),
     KDIST(task_bits, "uniform:2.4e6:4e6", "bit", "input data of a task (DTOMALB: 300-500 KB)"),
     KDIST(task_cycles, "uniform:8e8:1.2e9", "cycle", "CPU cycles of a task (DTOMALB: 800-1200 Mcycles)"),
     KDIST(task_cycles_per_bit, "const:0", "cycle/bit", "workload per input bit c: when not const:0, a task's cycles are c x its task_bits draw (DyNN: c_i s_i) and task_cycles is not used"),

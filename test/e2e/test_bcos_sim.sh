@@ -46,6 +46,15 @@ run opt --policy=bcos-opt --policy_args=guard=$G && run mcos --policy=mcos --pol
   run local --policy=local && run optnf --policy=bcos-opt --policy_args=guard=$G --fading=none &&
   run mcosp --policy=mcos --policy_args=guard=$G,pmax=0.1 || finish
 ok "bcos-opt, mcos and local ran on the BCOS cell"
+# the deployment names its task file relative to its own directory (tasks.csv): the runs above were
+# made from the test's cwd; a task file given on the command line is relative to the cwd
+grep -q '<prop id="task_file" value="tasks.csv"/>' "$W/d.xml" && ok "generated deployment names tasks.csv relative to itself" ||
+  ko "generated deployment's task_file: $(grep task_file "$W/d.xml")"
+mkdir -p "$W/sub" && cp "$W/tasks.csv" "$W/sub/other.csv"
+if (cd "$W" && "$MECSIM" p.xml d.xml --quiet=1 --trace= --policy=mcos --task_file=sub/other.csv > "$W/cli.out" 2>&1) &&
+  (cd "$W/sub" && ! "$MECSIM" ../p.xml ../d.xml --quiet=1 --trace= --policy=mcos --task_file=sub/other.csv > "$W/cli2.out" 2>&1) &&
+  grep -q "task file 'sub/other.csv'" "$W/cli2.out"; then ok "--task_file on the command line is relative to the cwd"
+else ko "--task_file relative to the cwd: $(tail -1 "$W/cli.out") / $(tail -1 "$W/cli2.out")"; fi
 
 out=$("$PY" - "$W" "$G" <<'PYEOF' 2>&1
 import sys, math

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Every example scenario runs: each platforms/NAME.xml that has a deployments/NAME.xml, run
 # briefly (2 tasks per MD) with its own policy and knobs, must exit 0 with every task done and a
-# trace written. Deployments that replay a task file (arrivals=file) need a file they do not ship,
-# so they run with slotted arrivals instead. Then platforms/generate.py: --help, a refused bad
+# trace written. Deployments that replay a task file (arrivals=file) run it from another directory
+# (a relative task_file in a deployment is relative to the deployment's directory) with every
+# task of the file expected; if the file is not shipped, with slotted arrivals instead. Then platforms/generate.py: --help, a refused bad
 # option, and a generated 200-MD / 3-server cell that mecsim runs (mecsim itself checks that each
 # MD's route to itself is exactly one link, its radio).
 # Usage: test_examples.sh MECSIM SRCDIR
 set -u
-bin=$1
-src=$2
+bin=$(readlink -f "$1")
+src=$(readlink -f "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -47,10 +48,19 @@ for plat in "$src"/platforms/*.xml; do
   n_examples=$((n_examples + 1))
   n_md=$(grep -c 'function="mobile_device"' "$dep")
   extra=()
+  expect=$((n_md * 2))
   if grep -q '<prop id="arrivals" value="file"' "$dep"; then
-    extra=(--arrivals slotted)
+    tf=$(sed -n 's/.*<prop id="task_file" value="\([^"]*\)".*/\1/p' "$dep")
+    case $tf in /*) ;; *) tf=$(dirname "$dep")/$tf ;; esac
+    if [ -f "$tf" ]; then
+      expect=$(grep -c '^[0-9]' "$tf") # one data row per task (no header digits)
+    else
+      extra=(--arrivals slotted)
+    fi
   fi
-  run_case "$name" "$plat" "$dep" $((n_md * 2)) "${extra[@]}"
+  cd "$tmp" || exit 1
+  run_case "$name" "$plat" "$dep" "$expect" "${extra[@]}"
+  cd - > /dev/null || exit 1
 done
 if [ $n_examples -lt 3 ]; then
   bad "only $n_examples example scenarios found under $src/platforms (expected small_cell, dtomalb_cell, dynn_cell...)"
