@@ -26,11 +26,12 @@ import csv
 import os
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pandas as pd
+
+from run_log import run_logged
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, os.pardir, "platforms", "generate_bcos.py")
@@ -78,15 +79,6 @@ def parse_args(argv):
     if a.jobs < 1 or a.slots < 1 or not a.seeds:
         ap.error("--jobs and --slots must be >= 1 and --seeds not empty")
     return a
-
-
-def run(cmd, log):
-    t0 = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
-    wall = time.time() - t0
-    with open(log, "w") as f:
-        f.write("# wall %.3f s\n# exit %d\n# %s\n%s%s" % (wall, p.returncode, " ".join(cmd), p.stdout, p.stderr))
-    return p.returncode, wall
 
 
 def write_cell(a, k, t, seed):
@@ -190,7 +182,7 @@ def main(argv):
            ",".join(map(str, a.seeds))), flush=True)
     result = {}
     with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {ex.submit(run, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo.values()}
+        futs = {ex.submit(run_logged, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo.values()}
         for fu in cf.as_completed(futs):
             r = futs[fu]
             result[r["trace"]] = fu.result()

@@ -33,7 +33,8 @@ import csv
 import os
 import subprocess
 import sys
-import time
+
+from run_log import run_logged
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, os.pardir, "platforms", "generate_memtl.py")
@@ -72,15 +73,6 @@ def parse_args(argv):
     return a
 
 
-def run(cmd, log):
-    t0 = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
-    wall = time.time() - t0
-    with open(log, "w") as f:
-        f.write("# wall %.3f s\n# exit %d\n# %s\n%s%s" % (wall, p.returncode, " ".join(cmd), p.stdout, p.stderr))
-    return p.returncode, wall
-
-
 def train_models(a):
     d = os.path.join(a.out, "models")
     os.makedirs(d, exist_ok=True)
@@ -95,7 +87,7 @@ def train_models(a):
     for out, cmd in steps:
         if os.path.exists(out):
             continue
-        rc, wall = run(cmd, out[:-3] + ".log")
+        rc, wall = run_logged(cmd, out[:-3] + ".log")
         if rc != 0:
             sys.exit("memtl_runs: %s failed (exit %d), see %s" % (" ".join(cmd[:2]), rc, out[:-3] + ".log"))
         print("memtl_runs: %s (%.1f s)" % (os.path.relpath(out, a.out), wall), flush=True)
@@ -152,7 +144,7 @@ def main(argv):
           flush=True)
     result = {}
     with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {ex.submit(run, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo}
+        futs = {ex.submit(run_logged, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo}
         for fu in cf.as_completed(futs):
             r = futs[fu]
             result[r["trace"]] = fu.result()
