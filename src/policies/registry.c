@@ -27,6 +27,7 @@ extern const mec_policy_ops_t mec_policy_tpos_local;
 extern const mec_policy_ops_t mec_policy_dtomalb;
 extern const mec_policy_ops_t mec_policy_dtoma;
 extern const mec_policy_ops_t mec_policy_dqn_tolb;
+extern const mec_policy_ops_t mec_policy_dqn_tolb_branch;
 extern const mec_policy_ops_t mec_policy_idql_tolb;
 extern const mec_policy_ops_t mec_policy_dynn;
 extern const mec_policy_ops_t mec_policy_dynn_ga;
@@ -55,6 +56,7 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_dtomalb,
     &mec_policy_dtoma,
     &mec_policy_dqn_tolb,
+    &mec_policy_dqn_tolb_branch,
     &mec_policy_idql_tolb,
     &mec_policy_dynn,
     &mec_policy_dynn_ga,

@@ -1,5 +1,6 @@
-/* train_dtomalb.c - mecsim-train-dtomalb: trains DTOMALB, DTOMA, DQN-TOLB or
- * IDQL-TOLB on the analytic slot environment, writes the model (HDF5, for
+/* train_dtomalb.c - mecsim-train-dtomalb: trains DTOMALB, DTOMA, DQN-TOLB
+ * (joint action, N <= 5 at M = 5), DQN-TOLB-branch or IDQL-TOLB on the
+ * analytic slot environment, writes the model (HDF5, for
  * the policies of the same names) and the training curve (a trace's
  * /training), and optionally evaluates on held-out seeds against baselines.
  *
@@ -23,10 +24,11 @@
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: mecsim-train-dtomalb --algo dtomalb|dtoma|dqn-tolb|idql-tolb [options]\n"
+          "usage: mecsim-train-dtomalb --algo dtomalb|dtoma|dqn-tolb|dqn-tolb-branch|idql-tolb [options]\n"
           "       mecsim-train-dtomalb --eval-model MODEL.h5 [--eval-episodes K] [scenario overrides]\n"
           "training:\n"
-          "  --algo NAME          algorithm to train (required unless --eval-model)\n"
+          "  --algo NAME          algorithm to train (required unless --eval-model); dqn-tolb is the joint-action\n"
+          "                       DQN, (M+1)^N <= %d outputs (N <= 5 at M = 5); dqn-tolb-branch has a head per MD\n"
           "  --episodes E         training episodes (default 1500)\n"
           "  --seed S             seed of everything random (default 1)\n"
           "  --out PATH           model file to write (HDF5)\n"
@@ -39,10 +41,15 @@ static void usage(FILE *f)
           "hyper-parameters (defaults per algorithm, see docs/dtomalb.md):\n"
           "  --hidden H --batch B --buffer C --lr-actor X --lr-critic X --gamma X --tau X\n"
           "  --update-every K --warmup K --clip X --eps-start X --eps-end X --eps-decay X\n"
+          "  --explore-schedule own|maddpg|dqn  exploration schedule (eps-start, eps-end, eps-decay) of the\n"
+          "                       algorithm itself (own, default), of MADDPG (0.1 -> 0 over the first half, on\n"
+          "                       top of its Gumbel sampling) or of the DQNs (1 -> 0.05 over the first half);\n"
+          "                       --eps-* given as well override it\n"
           "evaluation on held-out seeds (tasks from seeds eval-seed, eval-seed+1, ...):\n"
           "  --eval-episodes K    after training (or for --eval-model), K episodes per chooser\n"
           "  --eval-seed S        first held-out seed (default 1000000)\n"
-          "  --eval-model PATH    evaluate this model instead of training\n");
+          "  --eval-model PATH    evaluate this model instead of training\n",
+          DTOMALB_JOINT_MAX_ACTIONS);
 }
 
 static int parse_double(const char *opt, const char *s, double *v)
@@ -127,7 +134,7 @@ enum {
   OPT_ALGO = 256, OPT_EPISODES, OPT_SEED, OPT_OUT, OPT_TRACE, OPT_PROGRESS, OPT_N_MD, OPT_N_SERVERS, OPT_STEPS,
   OPT_SLOT, OPT_W1, OPT_W2, OPT_FIBER, OPT_LOCAL_QUEUE, OPT_SCENARIO_SEED, OPT_HIDDEN, OPT_BATCH, OPT_BUFFER,
   OPT_LR_ACTOR, OPT_LR_CRITIC, OPT_GAMMA, OPT_TAU, OPT_UPDATE_EVERY, OPT_WARMUP, OPT_CLIP, OPT_EPS_START,
-  OPT_EPS_END, OPT_EPS_DECAY, OPT_EVAL_EPISODES, OPT_EVAL_SEED, OPT_EVAL_MODEL, OPT_HELP
+  OPT_EPS_END, OPT_EPS_DECAY, OPT_EVAL_EPISODES, OPT_EVAL_SEED, OPT_EVAL_MODEL, OPT_EXPLORE, OPT_HELP
 };
 
 int main(int argc, char **argv)
@@ -149,9 +156,10 @@ int main(int argc, char **argv)
       {"eps-start", required_argument, 0, OPT_EPS_START}, {"eps-end", required_argument, 0, OPT_EPS_END},
       {"eps-decay", required_argument, 0, OPT_EPS_DECAY}, {"eval-episodes", required_argument, 0, OPT_EVAL_EPISODES},
       {"eval-seed", required_argument, 0, OPT_EVAL_SEED}, {"eval-model", required_argument, 0, OPT_EVAL_MODEL},
+      {"explore-schedule", required_argument, 0, OPT_EXPLORE},
       {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
-  const char *algo_s = NULL, *out = NULL, *trace_path = NULL, *eval_model = NULL;
+  const char *algo_s = NULL, *out = NULL, *trace_path = NULL, *eval_model = NULL, *explore = "own";
   long episodes = 1500, seed = 1, progress = 50, n_md = 10, n_srv = 5, eval_episodes = 0, eval_seed = 1000000;
   /* scenario and hyper-parameter overrides are applied after the defaults
    * of the chosen algorithm are known: keep them as "set / value" pairs */
@@ -166,6 +174,7 @@ int main(int argc, char **argv)
     case OPT_OUT: out = optarg; break;
     case OPT_TRACE: trace_path = optarg; break;
     case OPT_EVAL_MODEL: eval_model = optarg; break;
+    case OPT_EXPLORE: explore = optarg; break;
     case OPT_EPISODES: if (parse_int("--episodes", optarg, &episodes)) return 2; break;
     case OPT_SEED: if (parse_int("--seed", optarg, &seed)) return 2; break;
     case OPT_PROGRESS: if (parse_int("--progress", optarg, &progress)) return 2; break;
@@ -238,11 +247,23 @@ int main(int argc, char **argv)
 
   dtomalb_algo_t algo;
   if (!algo_s || dtomalb_algo_from_name(algo_s, &algo) < 0) {
-    fprintf(stderr, "mecsim-train-dtomalb: --algo must be one of dtomalb, dtoma, dqn-tolb, idql-tolb (got '%s')\n",
+    fprintf(stderr,
+            "mecsim-train-dtomalb: --algo must be one of dtomalb, dtoma, dqn-tolb, dqn-tolb-branch, idql-tolb "
+            "(got '%s')\n",
             algo_s ? algo_s : "");
     return 2;
   }
   dtomalb_hyper_t h = dtomalb_hyper_default(algo);
+  /* a shared exploration schedule, so that MADDPG and the DQNs can be
+   * compared without their different defaults in the way */
+  if (strcmp(explore, "maddpg") == 0)
+    dtomalb_hyper_explore_as(&h, DTOMALB_ALGO_DTOMALB);
+  else if (strcmp(explore, "dqn") == 0)
+    dtomalb_hyper_explore_as(&h, DTOMALB_ALGO_DQN_TOLB);
+  else if (strcmp(explore, "own") != 0) {
+    fprintf(stderr, "mecsim-train-dtomalb: --explore-schedule must be own, maddpg or dqn (got '%s')\n", explore);
+    return 2;
+  }
 #define OVH(opt, field, type) if (ov[opt].set) h.field = (type)ov[opt].v
   OVH(OPT_HIDDEN, hidden, int);
   OVH(OPT_BATCH, batch, int);
@@ -291,6 +312,10 @@ int main(int argc, char **argv)
     trace_set_attr_double(tr, "tau", h.tau);
     trace_set_attr_double(tr, "lr_actor", h.lr_actor);
     trace_set_attr_double(tr, "lr_critic", h.lr_critic);
+    trace_set_attr_string(tr, "explore_schedule", explore);
+    trace_set_attr_double(tr, "eps_start", h.eps_start);
+    trace_set_attr_double(tr, "eps_end", h.eps_end);
+    trace_set_attr_double(tr, "eps_decay_frac", h.eps_decay_frac);
     trace_set_attr_string(tr, "training_reward",
                           "mean over agents and slots of R_n = -w1 t_n - w2 var(LD) (eq. 20)");
   }

@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #define DTOMALB_FORMAT "mecsim-dtomalb"
-#define DTOMALB_FORMAT_VERSION 1
+/* Version 2 added the joint-action dqn-tolb; in version 1 files "dqn-tolb"
+ * named the branching network, now "dqn-tolb-branch" (see algo_of_file). */
+#define DTOMALB_FORMAT_VERSION 2
 
-static const char *const algo_names[DTOMALB_ALGO_COUNT] = {"dtomalb", "dtoma", "dqn-tolb", "idql-tolb"};
+static const char *const algo_names[DTOMALB_ALGO_COUNT] = {"dtomalb", "dtoma", "dqn-tolb", "idql-tolb",
+                                                          "dqn-tolb-branch"};
 
 const char *dtomalb_algo_name(dtomalb_algo_t algo)
 {
@@ -31,6 +34,11 @@ int dtomalb_algo_from_name(const char *name, dtomalb_algo_t *algo)
   return -1;
 }
 
+int dtomalb_algo_is_central(dtomalb_algo_t algo)
+{
+  return algo == DTOMALB_ALGO_DQN_TOLB || algo == DTOMALB_ALGO_DQN_TOLB_BRANCH;
+}
+
 int dtomalb_state_dim(int n_md, int n_servers) { return n_servers + DTOMALB_OBS_EXTRA * n_md; }
 
 void dtomalb_state_from_obs(int n_md, int n_servers, const double *obs_all, double *state)
@@ -42,12 +50,15 @@ void dtomalb_state_from_obs(int n_md, int n_servers, const double *obs_all, doub
            sizeof(double) * DTOMALB_OBS_EXTRA);
 }
 
-static int nets_of(dtomalb_algo_t algo, int n_md) { return algo == DTOMALB_ALGO_DQN_TOLB ? 1 : n_md; }
+static int nets_of(dtomalb_algo_t algo, int n_md) { return dtomalb_algo_is_central(algo) ? 1 : n_md; }
 
 /* Input / output widths of network k of a model. */
 static void net_shape(const dtomalb_model_t *m, size_t *n_in, size_t *n_out)
 {
-  if (m->algo == DTOMALB_ALGO_DQN_TOLB) {
+  if (m->algo == DTOMALB_ALGO_DQN_TOLB) { /* one value per joint action; the limit is checked before */
+    *n_in = (size_t)dtomalb_state_dim(m->n_md, m->n_servers);
+    *n_out = dtomalb_joint_count(m->n_md, m->n_servers);
+  } else if (m->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH) { /* N heads of M+1 values */
     *n_in = (size_t)dtomalb_state_dim(m->n_md, m->n_servers);
     *n_out = (size_t)m->n_md * m->n_actions;
   } else {
@@ -86,6 +97,8 @@ dtomalb_model_t *dtomalb_model_new(dtomalb_algo_t algo, const dtomalb_env_cfg_t 
     return NULL;
   }
   if (dtomalb_env_cfg_check(env, err, errlen) < 0)
+    return NULL;
+  if (algo == DTOMALB_ALGO_DQN_TOLB && dtomalb_joint_check(env->n_md, env->n_servers, err, errlen) < 0)
     return NULL;
   dtomalb_model_t *m = model_alloc(algo, env, hidden);
   if (!m) {
@@ -134,7 +147,7 @@ static int argmax(const double *v, int n)
 int dtomalb_model_act(dtomalb_model_t *m, const double *obs_all, int *actions)
 {
   int A = m->n_actions;
-  if (m->algo == DTOMALB_ALGO_DQN_TOLB) {
+  if (dtomalb_algo_is_central(m->algo)) {
     double state[DTOMALB_MAX_SERVERS + DTOMALB_OBS_EXTRA * 256];
     double *s = state;
     if (m->n_md > 256 && !(s = malloc(sizeof(double) * dtomalb_state_dim(m->n_md, m->n_servers))))
@@ -145,8 +158,11 @@ int dtomalb_model_act(dtomalb_model_t *m, const double *obs_all, int *actions)
       free(s);
     if (!q)
       return -1;
-    for (int n = 0; n < m->n_md; n++)
-      actions[n] = argmax(q + (size_t)n * A, A);
+    if (m->algo == DTOMALB_ALGO_DQN_TOLB)
+      dtomalb_joint_decode(m->n_md, m->n_servers, dtomalb_joint_argmax(q, nn_net_n_out(m->net[0])), actions);
+    else
+      for (int n = 0; n < m->n_md; n++)
+        actions[n] = argmax(q + (size_t)n * A, A);
     return 0;
   }
   for (int n = 0; n < m->n_md; n++) {
@@ -269,6 +285,23 @@ static int rd_h5fail(const nn_h5attr_t *h, nn_h5attr_err_t err, const char *msg)
 
 #define rfail(r, ...) nn_h5attr_fail((r), NN_H5ATTR_EFORMAT, __VA_ARGS__)
 
+/* The algorithm a file's `algo` names in its format version: version 1
+ * knew only the branching DQN-TOLB, under the name "dqn-tolb", so such a
+ * file loads as dqn-tolb-branch (never as the joint network it is not).
+ * 0 or -1 (a name that version does not know). */
+static int algo_of_file(const char *name, int64_t version, dtomalb_algo_t *algo)
+{
+  if (dtomalb_algo_from_name(name, algo) < 0)
+    return -1;
+  if (version == 1) {
+    if (*algo == DTOMALB_ALGO_DQN_TOLB_BRANCH)
+      return -1; /* the name did not exist yet */
+    if (*algo == DTOMALB_ALGO_DQN_TOLB)
+      *algo = DTOMALB_ALGO_DQN_TOLB_BRANCH;
+  }
+  return 0;
+}
+
 /* The training environment; missing fields (older or hand-made files) keep
  * the defaults, present ones must be valid. */
 static int env_attrs_read(const rd_t *r, hid_t g, dtomalb_env_cfg_t *c)
@@ -353,14 +386,14 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
     }
     if (nn_h5attr_int(&r, f, "format_version", INT64_MIN, INT64_MAX, 0, &ver) < 0)
       goto out;
-    if (ver != DTOMALB_FORMAT_VERSION) {
-      rfail(&r, "format version %lld, this build reads %d", (long long)ver, DTOMALB_FORMAT_VERSION);
+    if (ver != 1 && ver != DTOMALB_FORMAT_VERSION) {
+      rfail(&r, "format version %lld, this build reads 1 and %d", (long long)ver, DTOMALB_FORMAT_VERSION);
       goto out;
     }
     if (nn_h5attr_str(&r, f, "algo", algo_s, sizeof algo_s) < 0)
       goto out;
-    if (dtomalb_algo_from_name(algo_s, &algo) < 0) {
-      rfail(&r, "unknown algorithm '%s'", algo_s);
+    if (algo_of_file(algo_s, ver, &algo) < 0) {
+      rfail(&r, "unknown algorithm '%s' (format version %lld)", algo_s, (long long)ver);
       goto out;
     }
     /* sizes first, range-checked before anything is allocated from them */
@@ -369,9 +402,14 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
         nn_h5attr_int(&r, f, "hidden", 1, NN_IO_MAX_WIDTH, 0, &hidden) < 0 ||
         nn_h5attr_int(&r, f, "n_nets", 1, DTOMALB_MODEL_MAX_MD, 0, &n_nets) < 0)
       goto out;
+    char why[512];
+    if (algo == DTOMALB_ALGO_DQN_TOLB && dtomalb_joint_check((int)n_md, (int)n_srv, why, sizeof why) < 0) {
+      rfail(&r, "%s", why); /* before the output width (M+1)^N is computed from them */
+      goto out;
+    }
     if (n_nets != nets_of(algo, (int)n_md)) {
-      rfail(&r, "attribute 'n_nets' of '/' is %lld, algorithm %s with %lld MDs needs %d", (long long)n_nets, algo_s,
-            (long long)n_md, nets_of(algo, (int)n_md));
+      rfail(&r, "attribute 'n_nets' of '/' is %lld, algorithm %s with %lld MDs needs %d", (long long)n_nets,
+            dtomalb_algo_name(algo), (long long)n_md, nets_of(algo, (int)n_md));
       goto out;
     }
     int rc = nn_h5attr_int(&r, f, "obs_dim", 1, INT_MAX, 1, &v);
@@ -397,6 +435,7 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
       snprintf(err, errlen, "dtomalb model: out of memory");
       goto out;
     }
+    m->file_version = (int)ver;
     struct { const char *name; double *v; } sc[] = {{"scale_time_s", &m->scale.time_s},
                                                      {"scale_bits", &m->scale.bits},
                                                      {"scale_cycles", &m->scale.cycles},
@@ -426,7 +465,7 @@ dtomalb_model_t *dtomalb_model_load(const char *path, char *err, size_t errlen)
       }
       if (nn_net_n_in(m->net[k]) != n_in || nn_net_n_out(m->net[k]) != n_out) {
         rfail(&r, "network '%s' maps %zu -> %zu values, %s with N=%d, M=%d needs %zu -> %zu", name,
-              nn_net_n_in(m->net[k]), nn_net_n_out(m->net[k]), algo_s, m->n_md, m->n_servers, n_in, n_out);
+              nn_net_n_in(m->net[k]), nn_net_n_out(m->net[k]), dtomalb_algo_name(m->algo), m->n_md, m->n_servers, n_in, n_out);
         goto fail;
       }
       if (!is_model_mlp(m->net[k], n_in, (size_t)m->hidden, n_out)) {

@@ -1,6 +1,6 @@
-/* policy_dtomalb.c - the trained DTOMALB, DTOMA, DQN-TOLB and IDQL-TOLB
- * models as simulator policies ("dtomalb", "dtoma", "dqn-tolb",
- * "idql-tolb").
+/* policy_dtomalb.c - the trained DTOMALB, DTOMA, DQN-TOLB (joint and
+ * branching) and IDQL-TOLB models as simulator policies ("dtomalb",
+ * "dtoma", "dqn-tolb", "dqn-tolb-branch", "idql-tolb").
  *
  * Each loads a model file written by mecsim-train-dtomalb (cfg->model_in, or
  * the argument model=PATH, which wins) and decides per task from the same
@@ -11,10 +11,13 @@
  *  - dtomalb, dtoma, idql-tolb: decentralized; the task of MD n goes to the
  *    argmax of MD n's own actor / Q-network. Cost: that network's forward
  *    pass, 2 flops per MAC, per task.
- *  - dqn-tolb: centralized; one forward pass of the joint network per batch
- *    decides all its tasks. MDs without a task in the batch are given the
- *    mean task (so per-slot batching, where every MD has its task in the
- *    batch, is what it was trained for). Cost: one forward pass per batch.
+ *  - dqn-tolb, dqn-tolb-branch: centralized; one forward pass of the
+ *    network per batch decides all its tasks (dqn-tolb: the argmax over all
+ *    (M+1)^N joint actions, decoded per MD; -branch: the argmax of each
+ *    MD's head). MDs without a task in the batch are given the mean task
+ *    (so per-slot batching, where every MD has its task in the batch, is
+ *    what they were trained for). Cost: one forward pass per batch (the
+ *    joint one's (M+1)^N-wide output layer included).
  *
  * The model must be of the policy's algorithm and for the platform's N and
  * M; anything else is refused at init with a message naming the file. */
@@ -27,9 +30,10 @@
 typedef struct dtomalb_policy {
   dtomalb_model_t *model;
   double *load;   /* [M] LD_m */
-  double *obs;    /* [N * obs_dim] (dqn-tolb: every MD) */
-  double *state;  /* [state_dim] dqn-tolb */
-  int *has_task;  /* [N] dqn-tolb */
+  double *obs;    /* [N * obs_dim] (dqn-tolb*: every MD) */
+  double *state;  /* [state_dim] dqn-tolb* */
+  int *has_task;  /* [N] dqn-tolb* */
+  int *joint;     /* [N] dqn-tolb: the decoded joint action */
   double flops_per_decision;
 } dtomalb_policy_t;
 
@@ -45,6 +49,7 @@ static void policy_destroy(void *state)
   free(p->obs);
   free(p->state);
   free(p->has_task);
+  free(p->joint);
   free(p);
 }
 
@@ -73,8 +78,13 @@ static int policy_init_algo(dtomalb_algo_t algo, void **state, const mec_policy_
     return -1;
   }
   if (m->algo != algo) {
-    mec_policy_set_error("%s: model file '%s' holds a %s model, not %s", name, path, dtomalb_algo_name(m->algo),
-                         name);
+    /* a format-1 file's "dqn-tolb" was the branching network */
+    const char *why = m->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH && algo == DTOMALB_ALGO_DQN_TOLB && m->file_version == 1
+                          ? " (a format-1 file, whose 'dqn-tolb' is the branching variant: run it with --policy "
+                            "dqn-tolb-branch, or retrain with mecsim-train-dtomalb --algo dqn-tolb)"
+                          : "";
+    mec_policy_set_error("%s: model file '%s' holds a %s model, not %s%s", name, path, dtomalb_algo_name(m->algo),
+                         name, why);
     dtomalb_model_free(m);
     return -1;
   }
@@ -96,7 +106,8 @@ static int policy_init_algo(dtomalb_algo_t algo, void **state, const mec_policy_
   p->obs = calloc((size_t)m->n_md * m->obs_dim, sizeof(double));
   p->state = calloc((size_t)dtomalb_state_dim(m->n_md, m->n_servers), sizeof(double));
   p->has_task = calloc((size_t)m->n_md, sizeof(int));
-  if (!p->load || !p->obs || !p->state || !p->has_task) {
+  p->joint = calloc((size_t)m->n_md, sizeof(int));
+  if (!p->load || !p->obs || !p->state || !p->has_task || !p->joint) {
     policy_destroy(p);
     mec_policy_set_error("%s: out of memory", name);
     return -1;
@@ -139,7 +150,7 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
   }
   cost->model_size = (double)dtomalb_model_decision_params(m);
 
-  if (m->algo != DTOMALB_ALGO_DQN_TOLB) {
+  if (!dtomalb_algo_is_central(m->algo)) {
     for (size_t i = 0; i < batch->n; i++) {
       const mec_task_t *t = &batch->task[i];
       const mec_md_info_t *md = &sys->md[t->md];
@@ -157,7 +168,7 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
     return 0;
   }
 
-  /* DQN-TOLB: one joint decision for the batch */
+  /* DQN-TOLB (either): one centralized decision for the batch */
   memset(p->has_task, 0, sizeof(int) * N);
   for (size_t i = 0; i < batch->n; i++) {
     const mec_task_t *t = &batch->task[i];
@@ -176,8 +187,14 @@ static int policy_decide(void *state, const mec_system_t *sys, const mec_batch_t
     mec_policy_set_error("%s: %s", name, nn_last_error());
     return -1;
   }
-  for (size_t i = 0; i < batch->n; i++)
-    out[i].target = argmax(q + (size_t)batch->task[i].md * A, A);
+  if (m->algo == DTOMALB_ALGO_DQN_TOLB) {
+    dtomalb_joint_decode(N, M, dtomalb_joint_argmax(q, nn_net_n_out(m->net[0])), p->joint);
+    for (size_t i = 0; i < batch->n; i++)
+      out[i].target = p->joint[batch->task[i].md];
+  } else {
+    for (size_t i = 0; i < batch->n; i++)
+      out[i].target = argmax(q + (size_t)batch->task[i].md * A, A);
+  }
   cost->flops = batch->n ? p->flops_per_decision : 0.0;
   cost->iterations = batch->n ? 1.0 : 0.0;
   return 0;
@@ -194,6 +211,10 @@ static int init_dtoma(void **s, const mec_policy_cfg_t *c, const mec_system_t *y
 static int init_dqn_tolb(void **s, const mec_policy_cfg_t *c, const mec_system_t *y)
 {
   return policy_init_algo(DTOMALB_ALGO_DQN_TOLB, s, c, y);
+}
+static int init_dqn_tolb_branch(void **s, const mec_policy_cfg_t *c, const mec_system_t *y)
+{
+  return policy_init_algo(DTOMALB_ALGO_DQN_TOLB_BRANCH, s, c, y);
 }
 static int init_idql_tolb(void **s, const mec_policy_cfg_t *c, const mec_system_t *y)
 {
@@ -220,8 +241,19 @@ const mec_policy_ops_t mec_policy_dtoma = {
 
 const mec_policy_ops_t mec_policy_dqn_tolb = {
     .name = "dqn-tolb",
-    .summary = "DQN-TOLB: centralized DQN, one head per MD, decides a whole batch (model=PATH)",
+    .summary = "DQN-TOLB: centralized DQN over the joint action ((M+1)^N <= 7776), decides a whole batch "
+               "(model=PATH)",
     .init = init_dqn_tolb,
+    .decide = policy_decide,
+    .observe = NULL,
+    .destroy = policy_destroy,
+};
+
+const mec_policy_ops_t mec_policy_dqn_tolb_branch = {
+    .name = "dqn-tolb-branch",
+    .summary = "DQN-TOLB with action branching: centralized DQN, one head per MD, decides a whole batch "
+               "(model=PATH)",
+    .init = init_dqn_tolb_branch,
     .decide = policy_decide,
     .observe = NULL,
     .destroy = policy_destroy,

@@ -1,6 +1,6 @@
 /* train.h - training of DTOMALB / DTOMA (MADDPG, Table 1 of the paper) and
- * of the DQN-TOLB / IDQL-TOLB baselines on the analytic slot environment,
- * plus evaluation against simple baselines.
+ * of the DQN-TOLB (joint and branching) / IDQL-TOLB baselines on the
+ * analytic slot environment, plus evaluation against simple baselines.
  *
  * DTOMALB (MADDPG with centralized critics, decentralized actors):
  *   actor mu_i(o_i) -> logits over {local, server 1..M}; behaviour action =
@@ -16,10 +16,16 @@
  *             D, plus actor_reg * mean(logits^2) (as in Lowe et al.)  eq. (34)
  *   then every target network moves by tau (Table 1, line 20).
  * DTOMA: the same with w2 = 0 in the reward.
- * DQN-TOLB: one Q-network over the global state with N heads of M+1 values
- *   (action branching); head n learns y = mean_n r_n + gamma max_a Q'_n(s', a)
- *   for the action MD n took, so the centralized agent optimizes the system
- *   utility; eps-greedy exploration.
+ * DQN-TOLB (the paper's centralized DQN): one Q-network over the global
+ *   state with one output per joint action, (M+1)^N (joint.h); the joint
+ *   action taken learns y = mean_n r_n + gamma max_{a'} Q'(s', a'), the max
+ *   over all joint actions; eps-greedy over joint actions (with probability
+ *   eps the whole joint action is uniform). Only up to
+ *   DTOMALB_JOINT_MAX_ACTIONS joint actions.
+ * DQN-TOLB-branch: the same state with N heads of M+1 values (action
+ *   branching); head n learns y = mean_n r_n + gamma max_a Q'_n(s', a) for
+ *   the action MD n took; eps-greedy per MD. Both optimize the same system
+ *   utility mean_n r_n.
  * IDQL-TOLB (Tampuu et al.): N independent DQNs, Q_n(o_n), reward r_n,
  *   eps-greedy.
  * All: Adam, gradient-norm clipping, soft target updates, replay memory.
@@ -55,6 +61,11 @@ typedef struct dtomalb_hyper {
 /* The usual settings (MADDPG: 64x64, Adam, gamma 0.95, tau 0.01, batch
  * 1024, clip 0.5) with the choices documented in docs/dtomalb.md. */
 dtomalb_hyper_t dtomalb_hyper_default(dtomalb_algo_t algo);
+/* Gives h the exploration schedule (eps_start, eps_end, eps_decay_frac) that
+ * algorithm `like` has by default: MADDPG's (uniform action with probability
+ * 0.1 -> 0 over the first half, on top of the Gumbel sampling) or the DQNs'
+ * (eps-greedy 1 -> 0.05 over the first half). The rest of h is kept. */
+void dtomalb_hyper_explore_as(dtomalb_hyper_t *h, dtomalb_algo_t like);
 
 /* One episode's figures (one row of the trace's /training). */
 typedef struct dtomalb_episode_stats {
@@ -99,6 +110,13 @@ typedef enum {
   DTOMALB_NET_TARGET_CRITIC  /* target of CRITIC i */
 } dtomalb_net_kind_t;
 nn_net_t *dtomalb_trainer_net(dtomalb_trainer_t *t, dtomalb_net_kind_t kind, int i);
+
+/* TD targets of the joint DQN-TOLB for B transitions: y_b = mean_n
+ * reward[b*N + n] + gamma max over all (M+1)^N joint actions a' of the
+ * target network's Q'(next_state_b, a'); next_state is B x
+ * dtomalb_state_dim. The update uses exactly this. 0 or -1. */
+int dtomalb_dqn_joint_targets(dtomalb_trainer_t *t, const double *next_state, const double *reward, size_t B,
+                              double *y);
 
 /* Moves every target network by tau: theta' = tau theta + (1 - tau) theta'. */
 int dtomalb_trainer_update_targets(dtomalb_trainer_t *t, double tau);

@@ -25,6 +25,7 @@ struct dtomalb_trainer {
   long steps;                /* slots played */
   /* layout of a replay row */
   int N, M, A, d;            /* agents, servers, actions, obs_dim */
+  size_t K;                  /* joint actions (M+1)^N (joint DQN-TOLB only, else 0) */
   size_t off_act, off_rew, off_next, row_len;
   /* scratch, sized for one minibatch */
   double *row;               /* one row */
@@ -37,13 +38,15 @@ struct dtomalb_trainer {
   double *obs_i, *y, *dy;    /* batch x max(d, state), batch, batch x max(A*N, ...) */
   double *logits, *ysoft, *yhard, *dlogits; /* batch x A */
   double *S, *Sn;            /* batch x state_dim (DQN-TOLB) */
+  int *jact;                 /* batch: joint action indices (joint DQN-TOLB) */
   size_t scratch_width;
 };
 
 /* One update round; adds the round's mean losses to *la / *lc. 0 or -1
  * (message in nn_last_error()). */
 int dtomalb_maddpg_update(dtomalb_trainer_t *t, double *la, double *lc);
-int dtomalb_dqn_update(dtomalb_trainer_t *t, double *lc);
+int dtomalb_dqn_joint_update(dtomalb_trainer_t *t, double *lc);
+int dtomalb_dqn_branch_update(dtomalb_trainer_t *t, double *lc);
 int dtomalb_idql_update(dtomalb_trainer_t *t, double *lc);
 
 /* Fills t->X, t->Xn, t->R, t->act from a fresh minibatch. */

@@ -1,4 +1,4 @@
-/* trainer.c - the training loop shared by the four algorithms: episodes of
+/* trainer.c - the training loop shared by the five algorithms: episodes of
  * the slot environment, behaviour actions, replay memory, update rounds and
  * target networks. The update rules are in maddpg.c and dqn.c. */
 #include "model/rng.h"
@@ -44,6 +44,14 @@ dtomalb_hyper_t dtomalb_hyper_default(dtomalb_algo_t algo)
 
 static int is_maddpg(dtomalb_algo_t a) { return a == DTOMALB_ALGO_DTOMALB || a == DTOMALB_ALGO_DTOMA; }
 
+void dtomalb_hyper_explore_as(dtomalb_hyper_t *h, dtomalb_algo_t like)
+{
+  dtomalb_hyper_t d = dtomalb_hyper_default(like);
+  h->eps_start = d.eps_start;
+  h->eps_end = d.eps_end;
+  h->eps_decay_frac = d.eps_decay_frac;
+}
+
 void dtomalb_trainer_free(dtomalb_trainer_t *t)
 {
   if (!t)
@@ -88,6 +96,7 @@ void dtomalb_trainer_free(dtomalb_trainer_t *t)
   free(t->dlogits);
   free(t->S);
   free(t->Sn);
+  free(t->jact);
   free(t);
 }
 
@@ -134,6 +143,7 @@ dtomalb_trainer_t *dtomalb_trainer_new(dtomalb_algo_t algo, const dtomalb_env_cf
   t->model->train_seed = seed;
   int N = t->N = t->env_cfg.n_md, M = t->M = t->env_cfg.n_servers;
   int A = t->A = M + 1, d = t->d = dtomalb_obs_dim(M);
+  t->K = algo == DTOMALB_ALGO_DQN_TOLB ? dtomalb_joint_count(N, M) : 0; /* the model checked the limit */
   size_t B = (size_t)hyper->batch;
   /* row = [obs_all | actions | rewards | next obs_all] */
   t->off_act = (size_t)N * d;
@@ -179,6 +189,8 @@ dtomalb_trainer_t *dtomalb_trainer_new(dtomalb_algo_t algo, const dtomalb_env_cf
   size_t w = cin_w;
   if ((size_t)N * A > w)
     w = (size_t)N * A;
+  if (t->K > w)
+    w = t->K;
   t->scratch_width = w;
   t->row = malloc(sizeof(double) * t->row_len);
   t->obs = malloc(sizeof(double) * N * d);
@@ -200,9 +212,10 @@ dtomalb_trainer_t *dtomalb_trainer_new(dtomalb_algo_t algo, const dtomalb_env_cf
   t->dlogits = malloc(sizeof(double) * B * A);
   t->S = malloc(sizeof(double) * B * sd);
   t->Sn = malloc(sizeof(double) * B * sd);
+  t->jact = malloc(sizeof(int) * B);
   if (!t->row || !t->obs || !t->next_obs || !t->actions || !t->idx || !t->X || !t->Xn || !t->R || !t->act ||
       !t->cin || !t->cin_next || !t->obs_i || !t->y || !t->dy || !t->logits || !t->ysoft || !t->yhard ||
-      !t->dlogits || !t->S || !t->Sn)
+      !t->dlogits || !t->S || !t->Sn || !t->jact)
     goto nomem;
   return t;
 nnfail:
@@ -279,11 +292,22 @@ static int argmax(const double *v, int n)
 
 /* Behaviour actions for the current slot. MADDPG: Gumbel-max sample of the
  * actor's logits (a categorical draw from softmax(logits)); DQN: greedy.
- * Either is replaced by a uniform action with probability eps. */
+ * Each MD's action is replaced by a uniform one with probability eps; for
+ * the joint DQN-TOLB the whole joint action is, with probability eps
+ * (eps-greedy over the joint actions; each MD's action is then random with
+ * probability eps too, as in the others). */
 static int behaviour_actions(dtomalb_trainer_t *t, double eps)
 {
   int N = t->N, A = t->A;
   if (t->algo == DTOMALB_ALGO_DQN_TOLB) {
+    if (dtomalb_model_act(t->model, t->obs, t->actions) < 0)
+      return -1;
+    if (eps > 0 && gsl_rng_uniform(t->rng_explore) < eps)
+      for (int n = 0; n < N; n++)
+        t->actions[n] = (int)gsl_rng_uniform_int(t->rng_explore, (unsigned long)A);
+    return 0;
+  }
+  if (t->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH) {
     if (dtomalb_model_act(t->model, t->obs, t->actions) < 0)
       return -1;
   } else {
@@ -347,7 +371,9 @@ int dtomalb_trainer_episode(dtomalb_trainer_t *t, dtomalb_episode_stats_t *st, c
       if (is_maddpg(t->algo))
         rc = dtomalb_maddpg_update(t, &la, &lc);
       else if (t->algo == DTOMALB_ALGO_DQN_TOLB)
-        rc = dtomalb_dqn_update(t, &lc);
+        rc = dtomalb_dqn_joint_update(t, &lc);
+      else if (t->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH)
+        rc = dtomalb_dqn_branch_update(t, &lc);
       else
         rc = dtomalb_idql_update(t, &lc);
       if (rc < 0 || dtomalb_trainer_update_targets(t, t->h.tau) < 0) {

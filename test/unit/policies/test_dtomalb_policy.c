@@ -1,20 +1,25 @@
 /* test_dtomalb_policy.c - DTOMALB model files and the "dtomalb", "dtoma",
- * "dqn-tolb", "idql-tolb" policies: save/load round trip, the decisions and
- * their cost, and clear errors for missing or mismatched model files. */
+ * "dqn-tolb", "dqn-tolb-branch", "idql-tolb" policies: save/load round trip,
+ * the decisions and their cost, clear errors for missing or mismatched
+ * model files, and format-1 files (whose "dqn-tolb" was the branching
+ * network). */
 #include "check.h"
 #include "model/rng.h"
+#include "nn/nn_h5attr.h"
 #include "policies/dtomalb/model.h"
 #include "policies/policy.h"
+#include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-extern const mec_policy_ops_t mec_policy_dtomalb, mec_policy_dtoma, mec_policy_dqn_tolb, mec_policy_idql_tolb;
+extern const mec_policy_ops_t mec_policy_dtomalb, mec_policy_dtoma, mec_policy_dqn_tolb, mec_policy_dqn_tolb_branch,
+    mec_policy_idql_tolb;
 
 #define N_MD 3
 #define N_SRV 2
 
-static char path_dtomalb[256], path_dqn[256], path_nn[256], path_text[256];
+static char path_dtomalb[256], path_dqn[256], path_joint[256], path_nn[256], path_text[256], path_old[256];
 
 static dtomalb_model_t *make_model(dtomalb_algo_t algo, const char *path)
 {
@@ -63,11 +68,26 @@ static void test_save_load_roundtrip(void)
   dtomalb_model_free(m);
   dtomalb_model_free(l);
 
-  m = make_model(DTOMALB_ALGO_DQN_TOLB, path_dqn);
+  m = make_model(DTOMALB_ALGO_DQN_TOLB_BRANCH, path_dqn);
   l = dtomalb_model_load(path_dqn, err, sizeof err);
   CHECK(l != NULL && l->n_nets == 1);
-  if (l) /* state M + 4N = 14 -> 8 -> 8 -> N (M+1) = 9 */
+  if (l) { /* state M + 4N = 14 -> 8 -> 8 -> N (M+1) = 9 */
+    CHECK(l->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH && l->file_version == 2);
     CHECK(dtomalb_model_decision_macs(l) == 14 * 8 + 8 * 8 + 8 * 9);
+  }
+  dtomalb_model_free(m);
+  dtomalb_model_free(l);
+
+  m = make_model(DTOMALB_ALGO_DQN_TOLB, path_joint);
+  l = dtomalb_model_load(path_joint, err, sizeof err);
+  CHECK(l != NULL && l->n_nets == 1);
+  if (m && l) { /* state 14 -> 8 -> 8 -> (M+1)^N = 27 joint actions */
+    CHECK(l->algo == DTOMALB_ALGO_DQN_TOLB);
+    CHECK(dtomalb_model_decision_macs(l) == 14 * 8 + 8 * 8 + 8 * 27);
+    size_t a, b;
+    double *p = nn_net_params(m->net[0], &a), *q = nn_net_params(l->net[0], &b);
+    CHECK(a == b && memcmp(p, q, sizeof(double) * a) == 0);
+  }
   dtomalb_model_free(m);
   dtomalb_model_free(l);
 }
@@ -125,16 +145,18 @@ static void test_policy_decides_like_the_actors(void)
   mec_policy_dtomalb.destroy(st);
 }
 
-static void test_dqn_tolb_policy_one_pass_per_batch(void)
+/* A centralized DQN-TOLB policy decides the batch as dtomalb_model_act does
+ * on the same observations, with one forward pass (2 x macs flops). */
+static void check_central_policy(const mec_policy_ops_t *ops, const char *path, double macs)
 {
   mec_system_t sys = make_system();
-  mec_policy_cfg_t cfg = {.seed = 1, .args = "", .model_in = path_dqn}; /* model from --model-in */
+  mec_policy_cfg_t cfg = {.seed = 1, .args = "", .model_in = path}; /* model from --model-in */
   void *st = NULL;
-  CHECK(mec_policy_dqn_tolb.init(&st, &cfg, &sys) == 0);
+  CHECK(ops->init(&st, &cfg, &sys) == 0);
   if (!st)
     return;
   char err[512];
-  dtomalb_model_t *m = dtomalb_model_load(path_dqn, err, sizeof err);
+  dtomalb_model_t *m = dtomalb_model_load(path, err, sizeof err);
   mec_task_t tasks[N_MD];
   mec_decision_t out[N_MD];
   double obs[N_MD * (N_SRV + 4)], load[N_SRV] = {0.5, 0.05};
@@ -148,12 +170,75 @@ static void test_dqn_tolb_policy_one_pass_per_batch(void)
   CHECK(dtomalb_model_act(m, obs, expect) == 0);
   mec_batch_t batch = {.n = N_MD, .task = tasks};
   mec_cost_t cost = {0};
-  CHECK(mec_policy_dqn_tolb.decide(st, &sys, &batch, out, &cost) == 0);
+  CHECK(ops->decide(st, &sys, &batch, out, &cost) == 0);
   for (int n = 0; n < N_MD; n++)
     CHECK(out[n].target == expect[n]);
-  CHECK(cost.flops == 2.0 * (14 * 8 + 8 * 8 + 8 * 9)); /* once for the whole batch */
+  CHECK(cost.flops == 2.0 * macs && cost.iterations == 1.0); /* once for the whole batch */
   dtomalb_model_free(m);
-  mec_policy_dqn_tolb.destroy(st);
+  ops->destroy(st);
+}
+
+static void test_dqn_tolb_policies_one_pass_per_batch(void)
+{
+  check_central_policy(&mec_policy_dqn_tolb_branch, path_dqn, 14 * 8 + 8 * 8 + 8 * 9);
+  check_central_policy(&mec_policy_dqn_tolb, path_joint, 14 * 8 + 8 * 8 + 8 * 27);
+}
+
+/* Deletes attribute `name` of '/' if present and writes it anew (a string
+ * when s, else the integer v). */
+static int rewrite_attr(const char *path, const char *name, const char *s, int64_t v)
+{
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (f < 0)
+    return -1;
+  if (H5Aexists(f, name) > 0)
+    H5Adelete(f, name);
+  int rc = s ? nn_h5attr_write_str(f, name, s) : nn_h5attr_write_i64(f, name, v);
+  H5Fclose(f);
+  return rc;
+}
+
+/* Format-1 files: "dqn-tolb" was the branching network. Such a file loads
+ * as dqn-tolb-branch, never as the joint one; the dqn-tolb policy says so. */
+static void test_format1_dqn_tolb_is_the_branching_one(void)
+{
+  char err[512] = "";
+  dtomalb_model_t *m = make_model(DTOMALB_ALGO_DQN_TOLB_BRANCH, path_old);
+  CHECK(rewrite_attr(path_old, "format_version", NULL, 1) == 0 && rewrite_attr(path_old, "algo", "dqn-tolb", 0) == 0);
+  dtomalb_model_t *l = dtomalb_model_load(path_old, err, sizeof err);
+  CHECK(l != NULL);
+  if (m && l) {
+    CHECK(l->algo == DTOMALB_ALGO_DQN_TOLB_BRANCH && l->file_version == 1);
+    size_t a, b;
+    double *p = nn_net_params(m->net[0], &a), *q = nn_net_params(l->net[0], &b);
+    CHECK(a == b && memcmp(p, q, sizeof(double) * a) == 0);
+  }
+  dtomalb_model_free(l);
+  dtomalb_model_free(m);
+  mec_system_t sys = make_system();
+  mec_policy_cfg_t cfg = {.seed = 1, .args = "", .model_in = path_old};
+  void *st = NULL;
+  CHECK(mec_policy_dqn_tolb_branch.init(&st, &cfg, &sys) == 0);
+  mec_policy_dqn_tolb_branch.destroy(st);
+  st = NULL;
+  CHECK(mec_policy_dqn_tolb.init(&st, &cfg, &sys) < 0 && st == NULL);
+  printf("  %s\n", mec_policy_error());
+  CHECK(strstr(mec_policy_error(), "holds a dqn-tolb-branch model, not dqn-tolb") != NULL);
+  CHECK(strstr(mec_policy_error(), "format-1") != NULL && strstr(mec_policy_error(), "--policy dqn-tolb-branch"));
+  /* the name dqn-tolb-branch did not exist in format 1 */
+  CHECK(rewrite_attr(path_old, "algo", "dqn-tolb-branch", 0) == 0);
+  CHECK(dtomalb_model_load(path_old, err, sizeof err) == NULL);
+  CHECK(strstr(err, "unknown algorithm 'dqn-tolb-branch' (format version 1)") != NULL);
+  /* a branching network labelled "dqn-tolb" in a format-2 file is refused
+   * by its shape (9 outputs, the joint network has 27) */
+  CHECK(rewrite_attr(path_old, "format_version", NULL, 2) == 0 && rewrite_attr(path_old, "algo", "dqn-tolb", 0) == 0);
+  CHECK(dtomalb_model_load(path_old, err, sizeof err) == NULL);
+  printf("  %s\n", err);
+  CHECK(strstr(err, "maps 14 -> 9 values, dqn-tolb with N=3, M=2 needs 14 -> 27") != NULL);
+  /* a version this build does not know */
+  CHECK(rewrite_attr(path_old, "format_version", NULL, 3) == 0);
+  CHECK(dtomalb_model_load(path_old, err, sizeof err) == NULL);
+  CHECK(strstr(err, "format version 3, this build reads 1 and 2") != NULL);
 }
 
 /* init must fail with a message containing `needle`. */
@@ -203,6 +288,8 @@ int main(void)
   int pid = (int)getpid();
   snprintf(path_dtomalb, sizeof path_dtomalb, "test_dtomalb_policy_%d_a.h5", pid);
   snprintf(path_dqn, sizeof path_dqn, "test_dtomalb_policy_%d_q.h5", pid);
+  snprintf(path_joint, sizeof path_joint, "test_dtomalb_policy_%d_j.h5", pid);
+  snprintf(path_old, sizeof path_old, "test_dtomalb_policy_%d_v1.h5", pid);
   snprintf(path_nn, sizeof path_nn, "test_dtomalb_policy_%d_nn.h5", pid);
   snprintf(path_text, sizeof path_text, "test_dtomalb_policy_%d.txt", pid);
   FILE *f = fopen(path_text, "w");
@@ -212,10 +299,13 @@ int main(void)
   }
   RUN(test_save_load_roundtrip);
   RUN(test_policy_decides_like_the_actors);
-  RUN(test_dqn_tolb_policy_one_pass_per_batch);
+  RUN(test_dqn_tolb_policies_one_pass_per_batch);
+  RUN(test_format1_dqn_tolb_is_the_branching_one);
   RUN(test_bad_model_files);
   unlink(path_dtomalb);
   unlink(path_dqn);
+  unlink(path_joint);
+  unlink(path_old);
   unlink(path_nn);
   unlink(path_text);
   return CHECK_DONE();
