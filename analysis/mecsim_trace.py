@@ -43,7 +43,7 @@ import pandas as pd
 DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 4
+TRACE_FORMAT = 5
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -154,6 +154,8 @@ def add_task_columns(tasks):
     for phase, (start, end) in TASK_PHASES_V2.items():
         if start in tasks.columns and end in tasks.columns:
             tasks[f"{phase}_s"] = tasks[end] - tasks[start]
+    if "dropped" not in tasks.columns:  # format < 5: no admission rule dropped anything
+        tasks["dropped"] = np.zeros(len(tasks), dtype=np.int32)
     tasks["offloaded"] = tasks["target"] > 0
     tasks["server"] = np.where(tasks["target"] > 0, tasks["target"], -1).astype(np.int32)
     return tasks
@@ -386,6 +388,9 @@ def summary(tr):
                          f" ({100.0 * misses / with_deadline:.2f} %)")
         else:
             lines.append(f"  deadline misses: {misses} (no task has a deadline)")
+        dropped = int(t["dropped"].sum())
+        if dropped:
+            lines.append(f"  dropped at decision: {dropped} of {len(t)} tasks (counted as misses)")
         counts = t["target"].value_counts().sort_index()
         parts = [("local" if tgt == 0 else f"server {tgt}") + f": {n}"
                  for tgt, n in counts.items()]
@@ -419,6 +424,7 @@ def summary_row(tr):
             "total_energy [J]": t["energy"].sum(), "offloaded [%]": 100.0 * t["offloaded"].mean(),
             "deadline_tasks [task]": with_deadline, "missed [task]": missed,
             "missed [%]": 100.0 * missed / with_deadline if with_deadline else math.nan,
+            "dropped [task]": int(t["dropped"].sum()),
         })
         for tgt, count in t["target"].value_counts().sort_index().items():
             row[("tasks_local" if tgt == 0 else f"tasks_server_{tgt}") + " [task]"] = int(count)

@@ -29,6 +29,7 @@ BASELINES = ("local", "offload-nearest", "random", "greedy", "least-loaded", "ro
 RUN_SPECIFIC_ATTRS = {
     "policy", "seed", "command_line", "configuration", "end_time_s", "tasks_done",
     "cfg.policy", "cfg.policy_args", "cfg.seed", "cfg.trace", "cfg.quiet", "cfg.model",
+    "sweep_run_id", "sweep_params",  # a sweep's run (tools/mecsim-sweep); sweep.PARAM too
 }
 
 # Phases of a task's delay, in the order they happen: (column, legend label).
@@ -103,10 +104,14 @@ def check_same_scenario(run_attrs):
     if not runs:
         raise ValueError("no trace to compare")
     ref_run = runs[0]
-    ref = {k: v for k, v in run_attrs[ref_run].items() if k not in RUN_SPECIFIC_ATTRS}
+
+    def shared(attrs):
+        return {k: v for k, v in attrs.items() if k not in RUN_SPECIFIC_ATTRS and not k.startswith("sweep.")}
+
+    ref = shared(run_attrs[ref_run])
     problems = []
     for run in runs[1:]:
-        cur = {k: v for k, v in run_attrs[run].items() if k not in RUN_SPECIFIC_ATTRS}
+        cur = shared(run_attrs[run])
         for key in sorted(set(ref) | set(cur)):
             a, b = ref.get(key, "<absent>"), cur.get(key, "<absent>")
             if str(a) != str(b):

@@ -22,12 +22,23 @@ the reference distance, bandwidth W per MD), then runs mecsim:
 
 Every run is seeded (--seed); the runs' log lines with the model's
 predicted T_n (mec_task verbose) are saved next to each trace as .log.
+
+The runs are five sweeps of tools/mecsim-sweep (docs/sweeps.md), one per group
+above, run with GNU parallel (--jobs): their specs, traces and index are in
+OUT/sweeps/GROUP/ (sweep.toml, runs/, index.csv), and each trace is linked
+into OUT under the name above. A rerun runs only what is missing.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
-import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import mecsim_sweep  # noqa: E402  (tools/mecsim_sweep.py: write_toml)
+
+SWEEP = os.path.join(REPO, "tools", "mecsim-sweep")
 
 MD_HZ = 1.152e9        # reference MD of eq. 6 (so lo_scale = 1)
 SERVER_HZ = 3.2e9      # reference server of eq. 7
@@ -89,18 +100,33 @@ def write_deployment(path, n, dnns=None):
         f.write("\n".join(lines))
 
 
-def run(mecsim, plat, dep, trace, args, log=True):
-    cmd = [mecsim, plat, dep, "--quiet=1", f"--trace={trace}"] + args
-    if log:
-        cmd.append("--log=mec_task.thres:verbose")
-    t0 = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.time() - t0
+def sweep(a, group, swept, fixed, pattern, zips=(), labels=(), platform=None, deployment=None):
+    """One sweep of tools/mecsim-sweep: writes OUT/sweeps/GROUP/sweep.toml, runs what is missing
+    with GNU parallel, links each trace (and its .log) into OUT as PATTERN.h5. Returns
+    {trace name: wall s}."""
+    d = os.path.join(a.out, "sweeps", group)
+    os.makedirs(d, exist_ok=True)
+    sw = {"name": f"tpos-{group}", "args": ["--log=mec_task.thres:verbose"]}
+    if platform:
+        sw["platform"], sw["deployment"] = os.path.abspath(platform), os.path.abspath(deployment)
+    if zips:
+        sw["zip"] = [list(z) for z in zips]
+    if labels:
+        sw["labels"] = list(labels)
+    spec = os.path.join(d, "sweep.toml")
+    mecsim_sweep.write_toml({"sweep": sw, "fixed": {"seed": a.seed, **fixed}, "swept": swept}, spec)
+    p = subprocess.run([sys.executable, SWEEP, "run", spec, "--out", d, "--mecsim", os.path.abspath(a.mecsim),
+                        "--jobs", str(a.jobs)], capture_output=True, text=True)
     if p.returncode != 0:
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
-    with open(trace[:-3] + ".log", "w") as f:
-        f.write(f"# wall {wall:.3f} s\n# {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return wall
+        sys.exit(f"tpos_runs: sweep {group} failed (exit {p.returncode}):\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
+    subprocess.run([sys.executable, SWEEP, "link", d, a.out, "--pattern", pattern], check=True, capture_output=True)
+    with open(os.path.join(d, "plan.json")) as f:
+        jobs = json.load(f)["jobs"]
+    walls = {}
+    for job in jobs:
+        with open(os.path.join(d, "runs", job["run_id"] + ".json")) as f:
+            walls[pattern.format(**job["params"]) + ".h5"] = json.load(f)["wall_s"]
+    return walls
 
 
 def main():
@@ -109,6 +135,7 @@ def main():
     ap.add_argument("--out", default="runs/tpos")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="fewer points (for the test)")
+    ap.add_argument("--jobs", default="100%", help="runs at once (GNU parallel --jobs; default one per CPU)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     conv_n = [5, 10, 20] if a.quick else [5, 10, 20, 50, 100]
@@ -116,47 +143,45 @@ def main():
     dnns = ["alexnet", "lenet"] if a.quick else ["vgg16", "vgg13", "alexnet", "lenet"]
     w_delay = "alpha=0.95,beta=0.049,gamma=0.001"
     w_energy = "alpha=0.049,beta=0.95,gamma=0.001"
-    seed = f"--seed={a.seed}"
 
     def cell(n, dnn_list=None, cores=4):
         tag = f"{n}" + (f"_c{cores}" if cores != 4 else "") + ("_mix" if dnn_list else "")
-        plat = os.path.join(a.out, f"tpos_cell_{tag}.platform.xml")
-        dep = os.path.join(a.out, f"tpos_cell_{tag}.deployment.xml")
+        plat = os.path.abspath(os.path.join(a.out, f"tpos_cell_{tag}.platform.xml"))
+        dep = os.path.abspath(os.path.join(a.out, f"tpos_cell_{tag}.deployment.xml"))
         write_platform(plat, n, cores)
         write_deployment(dep, n, dnn_list)
         return plat, dep
 
     walls = {}
-    for n in conv_n:
-        plat, dep = cell(n)
-        for alg in ("cai", "uai"):
-            tr = os.path.join(a.out, f"conv_{alg}_N{n}.h5")
-            walls[tr] = run(a.mecsim, plat, dep, tr, [seed, f"--policy={POLICIES[alg]}",
-                            "--policy_args=alpha=0.42,beta=0.17,gamma=0.41"])
+    algs = {"policy": [POLICIES["cai"], POLICIES["uai"]], "alg": ["cai", "uai"]}
+    four = {"policy": [POLICIES[p] for p in ("uai", "gtpos", "full", "local")], "pol": ["uai", "gtpos", "full", "local"]}
+    # Fig. 5: N x {CAI, UAI}, the cell of each N
+    cells = [cell(n) for n in conv_n]
+    walls.update(sweep(a, "conv", {"platform": [c[0] for c in cells], "deployment": [c[1] for c in cells],
+                                   "n": conv_n, **algs},
+                       {"policy_args": "alpha=0.42,beta=0.17,gamma=0.41"}, "conv_{alg}_N{n}",
+                       zips=[("platform", "deployment", "n"), ("policy", "alg")], labels=("n", "alg")))
     plat, dep = cell(5)
-    for w in bws:
-        for pol in ("uai", "gtpos", "full", "local"):
-            tr = os.path.join(a.out, f"bw_{pol}_W{w:g}.h5")
-            walls[tr] = run(a.mecsim, plat, dep, tr, [seed, f"--policy={POLICIES[pol]}", f"--policy_args={w_delay}",
-                            f"--bandwidth={w:g}"])
-    for dnn in dnns:
-        for obj, wts in (("delay", w_delay), ("energy", w_energy)):
-            for pol in ("uai", "gtpos", "full", "local"):
-                tr = os.path.join(a.out, f"dnn_{pol}_{dnn}_{obj}.h5")
-                walls[tr] = run(a.mecsim, plat, dep, tr, [seed, f"--policy={POLICIES[pol]}", f"--policy_args={wts}",
-                                f"--dnn={dnn}", "--bandwidth=1e6"])
+    # Figs. 6b/7b: bandwidth x policy
+    walls.update(sweep(a, "bw", {"bandwidth": bws, **four}, {"policy_args": w_delay}, "bw_{pol}_W{bandwidth:g}",
+                       zips=[("policy", "pol")], labels=("pol",), platform=plat, deployment=dep))
+    # Figs. 8-9: network x objective x policy
+    walls.update(sweep(a, "dnn", {"dnn": dnns, "obj": ["delay", "energy"], "policy_args": [w_delay, w_energy], **four},
+                       {"bandwidth": 1e6}, "dnn_{pol}_{dnn}_{obj}",
+                       zips=[("obj", "policy_args"), ("policy", "pol")], labels=("obj", "pol"),
+                       platform=plat, deployment=dep))
+    # Fig. 10: one MD of each network
     plat, dep = cell(4, ["alexnet", "vgg13", "vgg16", "lenet"])
-    tr = os.path.join(a.out, "mix_uai.h5")
-    walls[tr] = run(a.mecsim, plat, dep, tr, [seed, "--policy=tpos-uai", f"--policy_args={w_delay}"])
+    walls.update(sweep(a, "mix", {}, {"policy": "tpos-uai", "policy_args": w_delay}, "mix_uai",
+                       platform=plat, deployment=dep))
+    # contention: 20 MDs, a task every 0.3 s
     plat, dep = cell(20, cores=4)
-    for pol in ("cai", "uai"):
-        tr = os.path.join(a.out, f"contention_{pol}.h5")
-        walls[tr] = run(a.mecsim, plat, dep, tr, [seed, f"--policy={POLICIES[pol]}", f"--policy_args={w_delay}",
-                        "--tasks_per_md=3", "--slot=0.3"])
+    walls.update(sweep(a, "contention", {**algs}, {"policy_args": w_delay, "tasks_per_md": 3, "slot": 0.3},
+                       "contention_{alg}", zips=[("policy", "alg")], labels=("alg",), platform=plat, deployment=dep))
     with open(os.path.join(a.out, "walls.csv"), "w") as f:
         f.write("trace,wall_s\n")
         for k, v in walls.items():
-            f.write(f"{os.path.basename(k)},{v:.3f}\n")
+            f.write(f"{k},{v:.3f}\n")
     print(f"{len(walls)} runs in {sum(walls.values()):.1f} s -> {a.out}")
 
 

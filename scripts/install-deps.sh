@@ -11,4 +11,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libsimgrid-dev libgsl-dev libhdf5-dev hdf5-tools libopenblas-dev \
   python3 python3-h5py python3-pandas python3-matplotlib \
   jupyter-nbconvert python3-nbformat python3-ipykernel \
-  valgrind
+  valgrind \
+  parallel munge slurmctld slurmd slurm-client
+# parallel: the sweep engine of tools/mecsim-sweep; munge, slurmctld, slurmd, slurm-client: the
+# single-node Slurm that test/e2e/test_sweep_slurm.sh starts for itself (docs/sweeps.md).

@@ -13,6 +13,7 @@
 #include "actors/world.h"
 #include "model/scenario.h"
 #include "policies/policy.h"
+#include "trace/trace.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -41,6 +42,8 @@ static void usage(FILE *out)
           "  --trace FILE         HDF5 trace (default mecsim-trace.h5); --no-trace for none\n"
           "  --until T            stop at simulated time T seconds\n"
           "  --set KEY=VALUE      set any scenario knob; also --KEY=VALUE or --KEY VALUE\n"
+          "  --trace-attr KEY=VALUE  add a string attribute to the trace's root (repeatable;\n"
+          "                       e.g. a sweep's id and parameters, docs/trace.md)\n"
           "  --quiet              no progress line\n"
           "  --progress N         a progress line with ETA every N wall seconds, even when\n"
           "                       stderr is not a terminal (default 0: on a terminal only)\n"
@@ -143,11 +146,13 @@ int main(int argc, char **argv)
   char **overrides = calloc((size_t)argc * 2 + 4, sizeof *overrides);
   int n_overrides = 0;
   char **sg_argv = calloc((size_t)argc + 8, sizeof *sg_argv);
+  const char **user_attrs = calloc((size_t)argc + 1, sizeof *user_attrs); /* --trace-attr KEY=VALUE */
+  int n_user_attrs = 0;
   int sg_argc = 0;
   int rc = 0;
   int sg_started = 0; /* simgrid_init succeeded */
   char *command_line = join_args(argc, argv);
-  if (!overrides || !sg_argv || !command_line) {
+  if (!overrides || !sg_argv || !user_attrs || !command_line) {
     fprintf(stderr, "mecsim: out of memory\n");
     return 1;
   }
@@ -188,6 +193,27 @@ int main(int argc, char **argv)
       overrides[n_overrides++] = strdup("quiet=1");
     } else if (strcmp(a, "--no-trace") == 0) {
       overrides[n_overrides++] = strdup("trace=");
+    } else if (strcmp(a, "--trace-attr") == 0 || strncmp(a, "--trace-attr=", 13) == 0) {
+      const char *kv = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+      char aerr[256];
+      if (!kv) {
+        rc = bad_input("option '%s' needs KEY=VALUE%s", a, "");
+        break;
+      }
+      if (trace_check_user_attr(kv, aerr, sizeof aerr) != 0) {
+        rc = bad_input("option '--trace-attr': %s%s", aerr, "");
+        break;
+      }
+      size_t klen = (size_t)(strchr(kv, '=') - kv);
+      for (int j = 0; j < n_user_attrs; j++)
+        if (strncmp(user_attrs[j], kv, klen) == 0 && user_attrs[j][klen] == '=') {
+          char key[65];
+          memcpy(key, kv, klen);
+          key[klen] = '\0';
+          rc = bad_input("option '--trace-attr': key '%s' given twice%s", key, "");
+          break;
+        }
+      user_attrs[n_user_attrs++] = kv;
     } else if (strcmp(a, "--set") == 0) {
       if (i + 1 >= argc) {
         rc = bad_input("option '%s' needs KEY=VALUE%s", a, "");
@@ -317,6 +343,27 @@ int main(int argc, char **argv)
     rc = 2;
     goto done;
   }
+  /* --trace-attr: a key must not be an attribute set-up has just written */
+  for (int j = 0; w->trace && j < n_user_attrs; j++) {
+    const char *kv = user_attrs[j];
+    char key[65];
+    size_t klen = (size_t)(strchr(kv, '=') - kv);
+    memcpy(key, kv, klen);
+    key[klen] = '\0';
+    int has = trace_has_attr(w->trace, key);
+    if (has != 0 || trace_set_attr_string(w->trace, key, kv + klen + 1) != 0) {
+      if (has > 0)
+        fprintf(stderr, "mecsim: option '--trace-attr': '%s' is an attribute mecsim writes itself (docs/trace.md); "
+                        "choose another key\n", key);
+      else
+        fprintf(stderr, "mecsim: option '--trace-attr': cannot write root attribute '%s' to the trace\n", key);
+      trace_close(w->trace, 0);
+      w->trace = NULL;
+      mec_world_free(w);
+      rc = 2;
+      goto done;
+    }
+  }
   if (w->trace)
     mec_guard_set_temp(trace_tmp_path(w->trace));
   mec_on_deadlock(on_deadlock);
@@ -390,6 +437,7 @@ done:
   for (int i = 0; i < n_overrides; i++)
     free(overrides[i]);
   free(command_line);
+  free(user_attrs);
   free(overrides);
   free(sg_argv);
   return rc;

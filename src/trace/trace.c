@@ -26,6 +26,7 @@
  */
 #include "trace/trace.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -105,6 +106,7 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, tx_offset, FT_F64, "s"),
     FIELD(trace_task_rec_t, tx_window, FT_F64, "s"),
     FIELD(trace_task_rec_t, offload_frac, FT_F64, "1"),
+    FIELD(trace_task_rec_t, dropped, FT_I32, "1"),
 };
 
 static const field_spec_t decision_fields[] = {
@@ -202,7 +204,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "TDMA sub-slot length t_k (NaN = none; an upload longer than it continues, "
                    "up_end - up_start > tx_window); offload_frac: share of the task offloaded (1 = "
                    "whole task, 0 = local, else partial: local_cycles = (1 - f) cycles run on the MD "
-                   "while f of the input is uploaded and f of the cycles run on the server)."},
+                   "while f of the input is uploaded and f of the cycles run on the server); "
+                   "dropped: 1 if an admission rule dropped the task at its decision (TPOS "
+                   "carry=1): nothing ran, done = decide_end, missed = 1."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "
@@ -619,7 +623,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 4) < 0)
+      trace_set_attr_int(t, "trace_format", 5) < 0)
     goto fail;
   return t;
 
@@ -703,6 +707,73 @@ int trace_set_attr_int(trace_t *t, const char *name, int64_t value) {
     return -1;
   }
   return 0;
+}
+
+/* Root attributes mecsim writes (src/actors/setup.c at set-up, src/main.c at
+ * the end of a run, trace_open); every "cfg.KNOB" as well. */
+static const char *const reserved_attrs[] = {
+    "trace_format", "mecsim_version", "simgrid_version", "command_line", "configuration", "cfg_types",
+    "platform_file", "deployment_file", "platform_xml", "deployment_xml", "policy", "seed", "n_md",
+    "n_servers", "units", "end_time_s", "tasks_done", "tasks_unfinished_at_until",
+    "servers_sampling_stopped_at_s"};
+
+int trace_reserved_attr(const char *name) {
+  if (!name) return 0;
+  if (strncmp(name, "cfg.", 4) == 0) return 1;
+  for (size_t i = 0; i < sizeof reserved_attrs / sizeof reserved_attrs[0]; i++)
+    if (strcmp(name, reserved_attrs[i]) == 0) return 1;
+  return 0;
+}
+
+int trace_check_user_attr(const char *kv, char *err, size_t errlen) {
+  const char *eq = kv ? strchr(kv, '=') : NULL;
+  if (!eq) {
+    snprintf(err, errlen, "expected KEY=VALUE");
+    return -1;
+  }
+  size_t klen = (size_t)(eq - kv);
+  if (klen == 0 || klen > 64) {
+    snprintf(err, errlen, "the key must have 1 to 64 characters");
+    return -1;
+  }
+  if (!(isalpha((unsigned char)kv[0]) || kv[0] == '_')) {
+    snprintf(err, errlen, "the key must start with a letter or '_'");
+    return -1;
+  }
+  for (size_t i = 0; i < klen; i++) {
+    unsigned char c = (unsigned char)kv[i];
+    if (!(isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-')) {
+      snprintf(err, errlen, "character %zu of the key is not one of A-Z a-z 0-9 _ . : -", i + 1);
+      return -1;
+    }
+  }
+  char key[65];
+  memcpy(key, kv, klen);
+  key[klen] = '\0';
+  if (trace_reserved_attr(key)) {
+    snprintf(err, errlen, "'%s' is an attribute mecsim writes itself (docs/trace.md); choose another key", key);
+    return -1;
+  }
+  size_t vlen = strlen(eq + 1);
+  if (vlen > 65535) {
+    snprintf(err, errlen, "the value of '%s' is %zu bytes long (at most 65535)", key, vlen);
+    return -1;
+  }
+  for (size_t i = 0; i < vlen; i++) {
+    unsigned char c = (unsigned char)eq[1 + i];
+    if (c < 0x20 || c == 0x7f) {
+      snprintf(err, errlen, "the value of '%s' has a control character (byte 0x%02x at %zu): only printable text",
+               key, c, i + 1);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int trace_has_attr(const trace_t *t, const char *name) {
+  if (!t || !name) return -1;
+  htri_t e = H5Aexists(t->file, name);
+  return e < 0 ? -1 : e > 0;
 }
 
 uint64_t trace_task_count(const trace_t *t) { return t ? t->tasks : 0; }

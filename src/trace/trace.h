@@ -6,7 +6,7 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 4; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 5; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
@@ -26,6 +26,8 @@
  * done_local, macs, arch_k, arch_l (DyNN's staged, resizable decisions)
  * and /tasks fields bw_share, cpu_share (the policy's resource shares),
  * tx_offset, tx_window (TDMA sub-slots) and offload_frac (partial offloading).
+ * Format 5 adds /tasks field dropped (a task dropped at its decision by an
+ * admission rule: TPOS carry=1; it has a row, done = the drop).
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -77,6 +79,7 @@ typedef struct trace_task_rec {
   double tx_offset;                  /* TDMA: upload scheduled this long after decide_end, s (NaN = none) */
   double tx_window;                  /* TDMA sub-slot length t_k, s (NaN = none) */
   double offload_frac;               /* share of the task offloaded: 1 = whole, 0 = local, else partial */
+  int32_t dropped;                   /* 1 if dropped at its decision (admission rule; format 5) */
 } trace_task_rec_t;
 
 typedef struct trace_decision_rec {
@@ -183,6 +186,21 @@ void trace_device_set_names(trace_device_rec_t *r, const char *host, const char 
 int trace_set_attr_string(trace_t *t, const char *name, const char *value);
 int trace_set_attr_double(trace_t *t, const char *name, double value);
 int trace_set_attr_int(trace_t *t, const char *name, int64_t value);
+
+/* Root attributes the user adds with --trace-attr KEY=VALUE (a sweep's id and
+ * parameters): written as variable-length string attributes. */
+
+/* Checks one "KEY=VALUE": KEY is 1..64 characters [A-Za-z0-9_.:-] starting with a
+ * letter or '_', is not an attribute mecsim writes itself (trace_reserved_attr)
+ * and VALUE is at most 65535 bytes with no control characters. Returns 0, or -1
+ * with a one-line reason in err. */
+int trace_check_user_attr(const char *kv, char *err, size_t errlen);
+
+/* 1 if NAME is a root attribute mecsim writes (listed, or under "cfg."), else 0. */
+int trace_reserved_attr(const char *name);
+
+/* 1 if the open trace already has root attribute NAME, 0 if not, -1 on error. */
+int trace_has_attr(const trace_t *t, const char *name);
 
 /* Number of task records added so far. */
 uint64_t trace_task_count(const trace_t *t);

@@ -76,6 +76,21 @@ while read -r name _; do policies+=("$name"); done < <("$bin" --list-policies)
 case_ unknown_policy 2 one "mecsim: unknown policy 'no-such-policy'; valid policies:" "${policies[@]}" -- \
   "$plat" "$dep" --policy no-such-policy
 case_ unknown_long_option 2 one "mecsim: unknown option '--frobnicate'" "--list-knobs" -- "$plat" "$dep" --frobnicate
+# --trace-attr KEY=VALUE (root string attributes of the trace, e.g. a sweep's id): bad keys and values
+case_ trace_attr_without_value 2 one "mecsim: option '--trace-attr' needs KEY=VALUE" -- "$plat" "$dep" --trace-attr
+case_ trace_attr_no_equals 2 one "mecsim: option '--trace-attr': expected KEY=VALUE" -- "$plat" "$dep" --trace-attr sweep
+case_ trace_attr_clashes 2 one "mecsim: option '--trace-attr': 'seed' is an attribute mecsim writes itself" -- \
+  "$plat" "$dep" --trace-attr seed=3
+case_ trace_attr_clashes_cfg 2 one "'cfg.rate' is an attribute mecsim writes itself" -- "$plat" "$dep" --trace-attr=cfg.rate=1
+case_ trace_attr_key_not_printable 2 one "mecsim: option '--trace-attr': character 3 of the key is not one of" -- \
+  "$plat" "$dep" --trace-attr "ab$(printf '\x1b')c=1"
+case_ trace_attr_key_empty 2 one "the key must have 1 to 64 characters" -- "$plat" "$dep" --trace-attr =1
+case_ trace_attr_key_too_long 2 one "the key must have 1 to 64 characters" -- "$plat" "$dep" --trace-attr "$(printf 'k%.0s' $(seq 65))=1"
+case_ trace_attr_value_control_char 2 one "the value of 'note' has a control character (byte 0x0a at 4)" -- \
+  "$plat" "$dep" --trace-attr "note=abc
+def"
+case_ trace_attr_twice 2 one "mecsim: option '--trace-attr': key 'sweep_id' given twice" -- \
+  "$plat" "$dep" --trace-attr sweep_id=a --trace-attr sweep_id=b
 case_ unknown_short_option 2 one "mecsim: unknown option '-x' (see --help)" -- "$plat" "$dep" -x
 case_ option_without_value 2 one "mecsim: option '--set' needs KEY=VALUE" -- "$plat" "$dep" --set
 case_ knob_not_a_number 2 one "mecsim: command line: knob 'rate': expected a number in 1/s, got 'fast'" -- \
