@@ -19,6 +19,7 @@
 #include <simgrid/mailbox.h>
 #include <simgrid/semaphore.h>
 #include <string.h>
+#include <xbt/sysdep.h>
 
 #define RADIO_UNITS_PER_BIT 1024.0
 
@@ -59,4 +60,55 @@ double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, i
   if (--m->radio_users > 0)
     sg_sem_release(m->radio_free);
   return start;
+}
+
+struct mec_tdma_band {
+  double frame;     /* decide_end of the frame's decision */
+  int users;        /* its uploads transmitting or waiting */
+  sg_sem_t free;    /* hands the band to the next waiting upload */
+  mec_tdma_band_t *next;
+};
+
+mec_tdma_band_t *mec_tdma_band_acquire(double frame)
+{
+  mec_world_t *w = mec_world;
+  mec_tdma_band_t *b = w->tdma_bands;
+  while (b && b->frame != frame)
+    b = b->next;
+  if (!b) {
+    b = xbt_new0(mec_tdma_band_t, 1);
+    b->frame = frame;
+    b->free = sg_sem_init(0);
+    b->next = w->tdma_bands;
+    w->tdma_bands = b;
+  }
+  if (b->users++ > 0)
+    sg_sem_acquire(b->free);
+  return b;
+}
+
+void mec_tdma_band_release(mec_tdma_band_t *band)
+{
+  mec_world_t *w = mec_world;
+  if (--band->users > 0) {
+    sg_sem_release(band->free);
+    return;
+  }
+  mec_tdma_band_t **p = &w->tdma_bands; /* the frame's last upload: forget the frame */
+  while (*p != band)
+    p = &(*p)->next;
+  *p = band->next;
+  sg_sem_destroy(band->free);
+  xbt_free(band);
+}
+
+void mec_tdma_bands_free(void)
+{
+  mec_world_t *w = mec_world;
+  while (w && w->tdma_bands) {
+    mec_tdma_band_t *b = w->tdma_bands;
+    w->tdma_bands = b->next;
+    sg_sem_destroy(b->free);
+    xbt_free(b);
+  }
 }

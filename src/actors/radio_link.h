@@ -8,4 +8,16 @@
  * Returns the simulated time the transmission started (after the wait);
  * the transfer is over when the call returns. */
 double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, int uplink);
+
+/* The band of one TDMA frame (the uploads of one decision, identified by its
+ * decide_end): its sub-slots follow each other on the whole band, so an MD
+ * whose sub-slot begins while an earlier upload of the same frame still runs
+ * past its window waits for the band (FIFO) instead of transmitting over it.
+ * Frames do not wait for each other: the BS starts each slot's frame on its
+ * clock (a straggler of the previous frame overlaps it; docs/model.md). */
+typedef struct mec_tdma_band mec_tdma_band_t;
+mec_tdma_band_t *mec_tdma_band_acquire(double frame);
+void mec_tdma_band_release(mec_tdma_band_t *band);
+/* Frees what a run cut short left (main ends the actors first). */
+void mec_tdma_bands_free(void);
 #endif

@@ -5,12 +5,14 @@
  * properties can be read and checked here, and every input error is reported
  * before the first simulated second, naming the file and element at fault. */
 #include "actors/setup.h"
+#include "actors/tpos_sim.h"
 #include "actors/route_probe.h"
 #include "actors/wifi_shim.h"
 #include "actors/world_check.h"
 #include "model/text_util.h"
 #include <sys/stat.h>
 #include "actors/world.h"
+#include "actors/radio_link.h"
 #include "model/radio.h"
 #include "model/rng.h"
 #include "model/task_file.h"
@@ -786,6 +788,11 @@ void mec_world_free(mec_world_t *w)
 {
   if (!w)
     return;
+  /* main's summary line counts dropped tasks as done and missed: say how many */
+  if (w->tasks_dropped && !w->failed)
+    printf("mecsim: %llu of these tasks were dropped at their decision (admission rule; /tasks.dropped)\n",
+           (unsigned long long)w->tasks_dropped);
+  mec_tpos_carry_free();
   if (w->policy && w->policy->destroy && w->policy_state)
     w->policy->destroy(w->policy_state);
   for (int i = 0; w->md && i < w->n_md; i++) {
@@ -796,6 +803,7 @@ void mec_world_free(mec_world_t *w)
     if (w->md[i].radio_free)
       sg_sem_destroy(w->md[i].radio_free);
   }
+  mec_tdma_bands_free();
   for (int s = 0; w->srv && s < w->n_servers; s++) {
     free(w->srv[s].running);
     free(w->srv[s].reserved);

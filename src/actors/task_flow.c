@@ -182,6 +182,7 @@ void mec_task_flow(int argc, char **argv)
   mec_tpos_sim_role_t tpos = mec_tpos_sim_role();
   mec_tpos_sim_choice_t choice;
   int slotted = 0;
+  int carry = tpos == MEC_TPOS_SIM_GAME && mec_tpos_carry_on(); /* TPOS continuous operation */
   init_record(ctx);
 
   if (tpos == MEC_TPOS_SIM_GAME) {
@@ -190,6 +191,17 @@ void mec_task_flow(int argc, char **argv)
       return;
     r->decide_end = simgrid_get_clock();
     slotted = ctx->decision.slot > 0;
+    if (carry && choice.dropped) {
+      /* the admission rule dropped it: its row says so, nothing runs */
+      r->dropped = 1;
+      r->target = 0, r->partition = -1, r->slot = -1;
+      XBT_VERB("tpos task %llu md %d dropped at its decision (carry admission rule)",
+               (unsigned long long)ctx->task.id, i);
+      mec_world_task_done(ctx);
+      return;
+    }
+    if (carry) /* eq. 24 with the backlogs as of now; books its CPU and radio time */
+      choice.predicted_delay = mec_tpos_carry_book_md(i, &choice, r->decide_end);
   } else {
     obtain_decision(ctx);
   }
@@ -238,8 +250,13 @@ void mec_task_flow(int argc, char **argv)
         return;
       sg_actor_on_exit(local_part_exit, lp); /* this actor's reference, also if it is killed */
     } else {
+      if (carry) /* the MD runs its tasks' local layers one after the other */
+        mec_tpos_carry_cpu_take(i);
+      r->local_start = simgrid_get_clock();
       sg_actor_execute(local_cycles);
       r->local_end = simgrid_get_clock();
+      if (carry)
+        mec_tpos_carry_cpu_give(i);
     }
     /* TPOS's eq. 25 charges P^lo x local time (never partial); other policies kappa f^2 c */
     r->energy_local_j = tpos != MEC_TPOS_SIM_NONE
@@ -251,6 +268,7 @@ void mec_task_flow(int argc, char **argv)
     mec_server_state_t *st = &w->srv[d->target - 1];
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[i].tx_power_w;
     r->up_wait_start = simgrid_get_clock();
+    mec_tdma_band_t *band = NULL;
     if (tdma) {
       /* TDMA frame schedule: the MD may transmit only from the start of its
        * sub-slot (decide_end + tx_offset). This waits for a protocol time
@@ -260,6 +278,7 @@ void mec_task_flow(int argc, char **argv)
       double slot_start = r->decide_end + (d->tx_offset > 0 ? d->tx_offset : 0);
       if (slot_start > simgrid_get_clock())
         sg_actor_sleep_until(slot_start);
+      band = mec_tdma_band_acquire(r->decide_end);
     }
     r->up_rate_bps = mec_world_decision_up_rate(i, d);
     if (r->up_rate_bps <= 0) {
@@ -267,9 +286,11 @@ void mec_task_flow(int argc, char **argv)
       return;
     }
     /* The radio does one transfer at a time: up_start - up_wait_start is the
-     * wait for it (with TDMA, the wait for the sub-slot first). */
+     * wait for it (with TDMA, the wait for the sub-slot and the band first). */
     r->up_start = mec_radio_transfer(i, ctx, ctx->upload_bits, r->up_rate_bps, 1);
     r->up_end = simgrid_get_clock();
+    if (band)
+      mec_tdma_band_release(band);
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
 
     sg_actor_set_host(sg_actor_self(), w->bs);
@@ -281,7 +302,8 @@ void mec_task_flow(int argc, char **argv)
     r->queue_enter = simgrid_get_clock();
     if (slotted) {
       /* TPOS slot model: the subtasks run in their slots on the server host */
-      mec_edge_server_run_slots(d->target - 1, ctx, &choice.strategy, r->queue_enter);
+      /* carry=1: slots of the period's common frame; else of the MD's own */
+      mec_edge_server_run_slots(d->target - 1, ctx, &choice.strategy, carry ? choice.frame_start : r->queue_enter);
     } else {
       mec_edge_server_serve(d->target - 1, ctx);
     }

@@ -19,6 +19,13 @@
  * (and the fiber to server 1 when it is not on the BS), sized by
  * mec_tpos_msg_bits, and recorded in /messages.
  *
+ * With carry=1 (continuous operation, docs/tpos.md) a period plays in a
+ * common frame of absolute slots: the server announces it (frame message),
+ * the aggregate and admission include what earlier periods booked, each
+ * MD's eq. 24 includes its CPU and uplink backlogs (tpos_carry.c), and at
+ * the end late strategies are repaired and the admission rule drops the
+ * tasks predicted too late.
+ *
  * The server's own processing of a message (O(H) bookkeeping) takes no
  * simulated time; the players' state machines and the server's are exactly
  * those of tpos_agent.h, so the pure-C driver and this file play the same
@@ -42,6 +49,8 @@ XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_tpos, mecsim, "TPOS game between actors");
 /* Trace kind of the server's stop message (after mec_tpos_msg_kind_t). */
 #define TPOS_MSG_STOP 5
 #define TPOS_STOP_BITS 40.0 /* flag + round number */
+/* Trace kind of the server's frame message (continuous operation, carry=1). */
+#define TPOS_MSG_FRAME 6
 
 typedef struct tpos_period tpos_period_t;
 
@@ -75,7 +84,15 @@ struct tpos_period {
   /* counters of the whole period and of the current round */
   long wakeups, messages, changes, rejects, round_wakeups, round_messages;
   double bits, flops;
+  /* continuous operation (carry=1): the period's common frame */
+  int carry;
+  long j0;            /* its first absolute slot */
+  double t_ref;       /* decision time the game assumes (period close + lead) */
+  long repairs, drops;
 };
+
+/* carry=1 without a `lead`: the last game's length stands for this one's */
+static double g_last_game_s;
 
 static struct {
   tpos_player_t *head, *tail;
@@ -128,7 +145,7 @@ static void send_msg(tpos_period_t *P, int md, int dst, int to_server, int kind,
 
 static double msg_bits(const tpos_period_t *P, mec_tpos_msg_kind_t kind)
 {
-  return mec_tpos_msg_bits(kind, P->p->H);
+  return mec_tpos_msg_bits_carry(kind, P->p->H, P->carry);
 }
 
 static uint64_t draw_key(long k, long round, int gmd, int purpose)
@@ -178,6 +195,8 @@ static void start(tpos_period_t *P, int i)
   mec_tpos_commit_msg_t c;
   mec_tpos_reply_msg_t reply;
   mec_tpos_aggregate_msg_t agg;
+  if (P->carry) /* the server announces the frame (and, to UAI, its full slots) */
+    send_msg(P, gi, -1, 0, TPOS_MSG_FRAME, mec_tpos_frame_msg_bits(P->cfg->mode, P->p->H));
   send_msg(P, gi, -1, 1, MEC_TPOS_MSG_QUERY, msg_bits(P, MEC_TPOS_MSG_QUERY));
   mec_tpos_server_aggregate(P->server, &agg);
   send_msg(P, gi, -1, 0, MEC_TPOS_MSG_AGGREGATE, msg_bits(P, MEC_TPOS_MSG_AGGREGATE));
@@ -242,8 +261,10 @@ static void wake_up(tpos_period_t *P, int i)
       mec_tpos_load_msg_t lm;
       mec_tpos_agent_load_msg(&P->agent[q], &lm);
       send_msg(P, P->pl[q]->ctx->task.md, gi, 0, MEC_TPOS_MSG_LOAD, msg_bits(P, MEC_TPOS_MSG_LOAD));
-      for (int h = 1; h <= P->p->H; h++)
+      for (int h = 1; h <= P->p->H; h++) {
         sum.load[h] += lm.load[h];
+        sum.carried[h] += lm.carried[h];
+      }
       k++;
     }
     uint64_t s0 = mec_tpos_ws_steps(P->ws);
@@ -385,6 +406,28 @@ static int build_neighbours(tpos_period_t *P)
   return 0;
 }
 
+/* Continuous operation: the period's common frame, the work earlier periods
+ * left in it (server: aggregate and admission; UAI: slots already full) and
+ * every MD's backlogs, as of the decision time the game assumes. */
+static void carry_setup(tpos_period_t *P)
+{
+  const mec_tpos_carry_cfg_t *c = mec_tpos_policy_carry(mec_world->policy_state);
+  P->carry = 1;
+  P->t_ref = simgrid_get_clock() + (c->lead_s > 0 ? c->lead_s : g_last_game_s);
+  P->j0 = mec_tpos_carry_frame_index(P->t_ref);
+  double load[MEC_TPOS_MAX_SLOTS + 1] = {0};
+  int occ[MEC_TPOS_MAX_SLOTS + 1] = {0};
+  mec_tpos_carry_leftover(P->j0, load, occ);
+  mec_tpos_server_set_carried(P->server, load, occ);
+  for (int i = 0; i < P->n; i++) {
+    mec_tpos_agent_t *a = &P->agent[i];
+    mec_tpos_carry_md_view(P->pl[i]->ctx->task.md, P->j0, P->t_ref, &P->md[i], a->carried);
+    a->md = P->md[i];
+    for (int h = 1; h <= P->p->H; h++)
+      a->carried_full[h] = P->cfg->mode == MEC_TPOS_UAI && occ[h] >= P->p->B;
+  }
+}
+
 static tpos_period_t *period_new(long k, tpos_player_t *list, int n)
 {
   mec_world_t *w = mec_world;
@@ -430,6 +473,8 @@ static tpos_period_t *period_new(long k, tpos_player_t *list, int n)
     P->agent[i].improve_rel = P->cfg->improve_rel;
     P->agent[i].uai_step_exponent = P->cfg->uai_step_exponent;
   }
+  if (mec_tpos_carry_on())
+    carry_setup(P);
   /* neighbour lists from the deployment win over the policy's radius */
   P->listed = mec_world->explicit_neighbours;
   if (P->cfg->mode == MEC_TPOS_UAI && P->listed && build_listed_neighbours(P) != 0)
@@ -468,8 +513,75 @@ static void round_stats(tpos_period_t *P, double *mean_delay, double *load_var)
   *load_var = v;
 }
 
+/* Continuous operation at the game's end (now): each MD's strategy is
+ * re-evaluated with its backlogs as of now. One whose data can no longer
+ * reach its first slot (the game outlasted its lead) is repaired by a best
+ * response against what is booked; then the admission rule drops a task
+ * whose predicted delay exceeds admit x tau, and the kept ones are booked. */
+static void carry_finish(tpos_period_t *P, unsigned char *dropped)
+{
+  const mec_tpos_params_t *p = P->p;
+  double admit = mec_tpos_policy_carry(mec_world->policy_state)->admit;
+  double now = simgrid_get_clock();
+  unsigned char *repair = calloc((size_t)P->n, 1);
+  if (!repair) {
+    mec_world_fail("TPOS: out of memory");
+    return;
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < P->n; i++) {
+      if (pass == 1 && !repair[i])
+        continue;
+      int gmd = P->pl[i]->ctx->task.md;
+      mec_tpos_agent_t *a = &P->agent[i];
+      double carried[MEC_TPOS_MAX_SLOTS + 1];
+      mec_tpos_carry_md_view(gmd, P->j0, now, &P->md[i], carried);
+      mec_tpos_strategy_t *s = &a->current;
+      double booked[MEC_TPOS_MAX_SLOTS + 1] = {0};
+      int occ[MEC_TPOS_MAX_SLOTS + 1] = {0};
+      if (pass == 0) {
+        int h_first = 1;
+        while (h_first < s->h_last && !s->first[h_first])
+          h_first++;
+        if (s->h_last > 0 && mec_tpos_carry_first_slot(&P->md[i], p, s->m_star) > h_first) {
+          repair[i] = 1; /* decided after booking the others */
+          continue;
+        }
+      } else {
+        /* best response against everything booked so far (this period's
+         * kept MDs included), in the slots not yet full */
+        unsigned char open[MEC_TPOS_MAX_SLOTS + 1] = {0};
+        mec_tpos_carry_leftover(P->j0, booked, occ);
+        for (int h = 1; h <= p->H; h++)
+          open[h] = occ[h] < p->B;
+        uint64_t s0 = mec_tpos_ws_steps(P->ws);
+        mec_tpos_best_response(P->ws, &P->md[i], p, booked, open, s, NULL);
+        P->flops += (double)(mec_tpos_ws_steps(P->ws) - s0) * MEC_TPOS_FLOPS_PER_STEP;
+        P->repairs++;
+      }
+      mec_tpos_eval_t ev;
+      mec_tpos_evaluate(&P->md[i], p, s, NULL, &ev);
+      if (!mec_tpos_carry_admit(ev.delay, P->md[i].tau, admit)) {
+        dropped[i] = 1;
+        P->drops++;
+      } else if (mec_tpos_carry_book_server(gmd, P->j0, s) != 0) {
+        break;
+      }
+    }
+  }
+  free(repair);
+}
+
 static void finish_players(tpos_period_t *P)
 {
+  unsigned char *dropped = P->carry ? calloc((size_t)P->n, 1) : NULL;
+  if (P->carry) {
+    if (!dropped) {
+      mec_world_fail("TPOS: out of memory");
+      return;
+    }
+    carry_finish(P, dropped);
+  }
   mec_tpos_aggregate_msg_t agg;
   mec_tpos_server_aggregate(P->server, &agg);
   for (int i = 0; i < P->n; i++) {
@@ -490,10 +602,21 @@ static void finish_players(tpos_period_t *P)
     pl->choice.strategy = *s;
     pl->choice.predicted_delay = ev.delay;
     pl->choice.rounds = P->round;
+    if (P->carry) {
+      const mec_tpos_md_t *md = &P->md[i];
+      pl->choice.dropped = dropped[i];
+      pl->choice.frame_start = mec_tpos_carry_slot_start(P->j0);
+      pl->choice.own_local_s = md->dnn->lo_prefix[s->m_star] * md->lo_scale;
+      pl->choice.own_up_s = offload ? md->dnn->out_bits[s->m_star] / md->up_bps : 0.0;
+      pl->choice.down_s = offload ? md->dnn->out_bits[md->dnn->M] / md->down_bps : 0.0;
+      if (dropped[i])
+        d->target = 0, d->partition = -1, d->slot = -1, d->price = 0;
+    }
     pl->rounds = P->round;
     pl->P = NULL;
     pl->stop = 1;
   }
+  free(dropped);
 }
 
 static int run_period(long k, tpos_player_t *list, int n)
@@ -564,9 +687,13 @@ static int run_period(long k, tpos_player_t *list, int n)
     XBT_WARN("TPOS period %ld: no convergence after %ld rounds (max_ticks)", k, P->round);
   XBT_VERB("TPOS period %ld: %d players, %ld rounds, %ld wake-ups, %ld messages, avg cost %g", k, n, P->round,
            P->wakeups, P->messages + n, prev);
+  finish_players(P);
+  if (P->carry)
+    XBT_VERB("TPOS period %ld (carry): frame from %.6f s, %ld repaired, %ld dropped", k,
+             mec_tpos_carry_slot_start(P->j0), P->repairs, P->drops);
   long wakeups = P->wakeups, messages = P->messages + n; /* + the stop messages */
   double flops = P->flops;
-  finish_players(P);
+  g_last_game_s = simgrid_get_clock() - t_start;
   period_free(P); /* the players no longer touch it */
   w->decisions++;
   if (w->trace) {

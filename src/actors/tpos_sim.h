@@ -10,6 +10,8 @@
  *  - The slot model at the server (edge_server.c): mec_edge_server_run_slots.
  *  - The CAI / UAI game as messages between actors in simulated time
  *    (tpos_game_actors.c): mec_tpos_play, mec_tpos_coordinator.
+ *  - Continuous operation, carry=1 (tpos_carry.c): the ledger of what
+ *    earlier periods booked, in a common frame of absolute slots.
  *
  * All state here is global to the run (one simulation per process), built
  * lazily on first use and freed at exit. */
@@ -58,6 +60,12 @@ typedef struct mec_tpos_sim_choice {
   mec_tpos_strategy_t strategy;
   double predicted_delay; /* eq. 24 with the rates the game used */
   long rounds;            /* game rounds of its period */
+  /* continuous operation (carry=1) only */
+  int dropped;            /* the admission rule dropped the task: nothing runs */
+  double frame_start;     /* absolute start of its period's common frame, s */
+  double own_local_s;     /* this task's local time (layers 1..m*), s */
+  double own_up_s;        /* its upload time (0 when local), s */
+  double down_s;          /* its result's download time (eq. 24's last term), s */
 } mec_tpos_sim_choice_t;
 
 /* ---- game (tpos_game_actors.c) ------------------------------------------ */
@@ -70,6 +78,37 @@ int mec_tpos_play(mec_task_ctx_t *ctx, mec_tpos_sim_choice_t *out);
  * (daemon on the server host): closes a period's players `gather` after each
  * slot boundary and runs its rounds until the stopping rule holds. */
 void mec_tpos_coordinator(int argc, char **argv);
+
+/* ---- continuous operation (tpos_carry.c; policy argument carry=1) -------- */
+/* The common frame: slots of T_d/H aligned in absolute time (slot j =
+ * [j T_d/H, (j+1) T_d/H]); a period's frame is the H slots from the first
+ * one starting at or after the time t_ref its game assumes for the
+ * decision. The ledger holds what earlier periods committed: server work
+ * and MDs per slot, and each MD's predicted CPU and radio free times.
+ * These are the game's predictions (eq. 24 with backlogs), kept as the game
+ * commits; the simulated executions and transfers are what take time. */
+int mec_tpos_carry_on(void);
+/* Index of the frame's first slot for t_ref, and the slot's start time. */
+long mec_tpos_carry_frame_index(double t_ref);
+double mec_tpos_carry_slot_start(long j);
+/* Work (s) and MDs already committed in slots j0 .. j0+H-1 (arrays H+1,
+ * index h = 1..H). */
+void mec_tpos_carry_leftover(long j0, double *load, int *occ);
+/* Fills md's continuous-operation fields (carry, backlogs, frame wait) as
+ * seen at t_ref, and carried[h]: MD `gmd`'s own work in slot h of the frame. */
+void mec_tpos_carry_md_view(int gmd, long j0, double t_ref, mec_tpos_md_t *md, double *carried);
+/* Books the offloaded groups of s (slot h -> j0 + h - 1) on the server. */
+int mec_tpos_carry_book_server(int gmd, long j0, const mec_tpos_strategy_t *s);
+/* At the task's decision (now): books its local work and upload on its MD
+ * (FIFO behind the earlier ones) and returns eq. 24 with backlogs, i.e.
+ * the predicted delay from now. */
+double mec_tpos_carry_book_md(int gmd, const mec_tpos_sim_choice_t *c, double now);
+/* Local executions of one MD run one at a time, in order (the model's CPU
+ * backlog is a queue): take / give back the MD's CPU. */
+void mec_tpos_carry_cpu_take(int gmd);
+void mec_tpos_carry_cpu_give(int gmd);
+/* Frees the ledger (end of the run). */
+void mec_tpos_carry_free(void);
 
 /* ---- slot model (edge_server.c) ------------------------------------------ */
 /* Runs the offloaded layers of `s` on server `srv` (the calling actor must be

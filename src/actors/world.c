@@ -450,7 +450,9 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
   r->done = simgrid_get_clock();
   w->last_done = r->done;
   double delay = r->done - r->arrival;
-  r->missed = (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
+  /* a dropped task never completes: it misses its deadline, whatever it was */
+  r->missed = r->dropped || (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
+  w->tasks_dropped += (uint64_t)(r->dropped != 0);
   w->tasks_done++;
   w->tasks_missed += (uint64_t)r->missed;
   w->sum_delay += delay;

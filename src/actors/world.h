@@ -100,6 +100,7 @@ typedef struct mec_world {
   sg_sem_t controller_wake;  /* per-slot: released by the first request after an idle spell */
   int controller_idle;       /* per-slot: the controller waits on controller_wake */
   mec_task_ctx_t *live;      /* every task in flight, newest first */
+  struct mec_tdma_band *tdma_bands; /* TDMA frames with uploads in progress or waiting (radio_link.c) */
   mec_task_ctx_t **batch;   /* per-slot batch buffer */
   void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
   size_t batch_cap;
@@ -108,6 +109,7 @@ typedef struct mec_world {
   size_t replay_count;
   /* counters */
   uint64_t tasks_expected, tasks_done, tasks_missed, decisions;
+  uint64_t tasks_dropped;   /* of tasks_done: dropped at their decision (trace column dropped) */
   uint64_t tasks_in_flight; /* task-flow actors alive */
   double last_done;         /* completion time of the last task */
   int arrivals_done;        /* the arrivals actor has started every task */

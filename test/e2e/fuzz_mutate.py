@@ -155,7 +155,10 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                "online_epochs=-1", "alpha=2", "alpha=nan", "p_exec=-1", "p_down=inf",
                # TDMA and BCOS (tdma-equal, bcos-opt, mcos, bcos, pcos)
                "frac=0", "frac=0.5", "frac=2", "frac=nan", "guard=0.001", "guard=-1", "guard=1e9", "pmax=0",
-               "pmax=nan", "pmax=0.2", "windows=upload", "windows=net", "windows=", "windows=fit"]
+               "pmax=nan", "pmax=0.2", "windows=upload", "windows=net", "windows=", "windows=fit",
+               # TPOS continuous operation (tpos-cai, tpos-uai)
+               "carry=1", "carry=2", "carry=nan", "carry=1,admit=0", "carry=1,admit=-1", "carry=1,admit=inf",
+               "carry=1,lead=0.05", "carry=1,lead=-1", "admit=2", "lead=0.1"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -766,8 +769,8 @@ class Ops:
         return "cmd: %s" % short(w, 80)
 
     def c_model(self, m, rng):
-        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "idql-tolb", "dynn", "memtl",
-                                                   "mtfnn", "bcos", "pcos")] or ["dtomalb"]
+        learn = [p for p in self.policies if p in ("dtomalb", "dtoma", "dqn-tolb", "dqn-tolb-branch", "idql-tolb",
+                                                   "dynn", "memtl", "mtfnn", "bcos", "pcos")] or ["dtomalb"]
         p = rng.choice(learn)
         model = rng.choice(["platform.xml", "tasks.csv", "outdir", "nofile", "empty.bin", "junk.bin", ""])
         if model == "tasks.csv" and "tasks.csv" not in m.files:

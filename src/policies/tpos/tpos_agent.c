@@ -17,6 +17,17 @@ double mec_tpos_msg_bits(mec_tpos_msg_kind_t kind, int H)
   return 0;
 }
 
+double mec_tpos_msg_bits_carry(mec_tpos_msg_kind_t kind, int H, int carry)
+{
+  double bits = mec_tpos_msg_bits(kind, H);
+  return carry && kind == MEC_TPOS_MSG_LOAD ? bits + H * 64.0 : bits; /* + server backlog per slot */
+}
+
+double mec_tpos_frame_msg_bits(mec_tpos_mode_t mode, int H)
+{
+  return 64 + (mode == MEC_TPOS_UAI ? H : 0); /* frame start; UAI: full-slot flags */
+}
+
 /* ---- Server ------------------------------------------------------------ */
 
 struct mec_tpos_server {
@@ -28,6 +39,8 @@ struct mec_tpos_server {
   double T_sigma[MEC_TPOS_MAX_SLOTS + 1];
   double W[MEC_TPOS_MAX_SLOTS + 1]; /* sum_n gamma_n x load_n^h */
   int occ[MEC_TPOS_MAX_SLOTS + 1];
+  double carried_T[MEC_TPOS_MAX_SLOTS + 1]; /* continuous operation: earlier periods' work */
+  int carried_occ[MEC_TPOS_MAX_SLOTS + 1];  /* ... and MDs, per slot of the frame */
 };
 
 mec_tpos_server_t *mec_tpos_server_new(const mec_tpos_params_t *p, int n_md)
@@ -63,8 +76,16 @@ void mec_tpos_server_aggregate(const mec_tpos_server_t *s, mec_tpos_aggregate_ms
 {
   memset(out, 0, sizeof *out);
   for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
-    out->T_sigma[h] = s->T_sigma[h];
-    out->occ[h] = s->occ[h];
+    out->T_sigma[h] = s->T_sigma[h] + s->carried_T[h];
+    out->occ[h] = s->occ[h] + s->carried_occ[h];
+  }
+}
+
+void mec_tpos_server_set_carried(mec_tpos_server_t *s, const double *load, const int *occ)
+{
+  for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
+    s->carried_T[h] = load ? load[h] : 0.0;
+    s->carried_occ[h] = occ ? occ[h] : 0;
   }
 }
 
@@ -77,7 +98,7 @@ int mec_tpos_server_commit(mec_tpos_server_t *s, int md, const mec_tpos_commit_m
   memset(reply, 0, sizeof *reply);
   int ok = 1;
   for (int h = 1; h <= s->p.H && h <= MEC_TPOS_MAX_SLOTS; h++) {
-    int others = s->occ[h] - (old->first[h] ? 1 : 0);
+    int others = s->occ[h] + s->carried_occ[h] - (old->first[h] ? 1 : 0);
     reply->full[h] = others >= s->p.B;
     if (new->first[h] && reply->full[h])
       ok = 0;
@@ -106,7 +127,7 @@ double mec_tpos_server_average_cost(const mec_tpos_server_t *s)
   double kappa = p->delta * p->f_s / p->price_unit_cycles;
   double total = s->sum_fixed;
   for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
-    total += mec_tpos_slot_price(p, h, s->T_sigma[h]) * kappa * s->W[h];
+    total += mec_tpos_slot_price(p, h, s->T_sigma[h] + s->carried_T[h]) * kappa * s->W[h];
   return total / s->n;
 }
 
@@ -147,8 +168,10 @@ void mec_tpos_agent_commit_of(const mec_tpos_agent_t *a, const mec_tpos_strategy
 void mec_tpos_agent_load_msg(const mec_tpos_agent_t *a, mec_tpos_load_msg_t *out)
 {
   memset(out, 0, sizeof *out);
-  for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
+  for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++) {
     out->load[h] = a->current.load[h];
+    out->carried[h] = a->carried[h];
+  }
 }
 
 /* Random monotone packing of layers m*+1..M from a random open slot. */
@@ -251,8 +274,10 @@ int mec_tpos_agent_solve_uai(mec_tpos_agent_t *a, int n_md, const mec_tpos_load_
   mec_tpos_load_msg_t sum;
   memset(&sum, 0, sizeof sum);
   for (int q = 0; q < n_nbr; q++)
-    for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++)
+    for (int h = 1; h <= a->p->H && h <= MEC_TPOS_MAX_SLOTS; h++) {
       sum.load[h] += nbr[q].load[h];
+      sum.carried[h] += nbr[q].carried[h];
+    }
   return mec_tpos_agent_solve_uai_sum(a, n_md, &sum, n_nbr, commit);
 }
 
@@ -264,7 +289,9 @@ int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_l
   double w = 1.0 / (1.0 + n_nbr);
   double cap = p->B * p->T_d / p->H;
   for (int h = 1; h <= p->H && h <= MEC_TPOS_MAX_SLOTS; h++) {
-    double sum = a->current.load[h] + nbr_sum->load[h];
+    /* with carry=1 the backlogs on the server (own and neighbours') are
+     * part of the load eq. 29 extrapolates; zero otherwise */
+    double sum = a->current.load[h] + nbr_sum->load[h] + (a->carried[h] + nbr_sum->carried[h]);
     double est = n_md * w * sum; /* eq. 29 */
     if (est > cap)
       est = cap;
@@ -276,7 +303,7 @@ int mec_tpos_agent_solve_uai_sum(mec_tpos_agent_t *a, int n_md, const mec_tpos_l
     double step = a->uai_step_exponent > 0 ? pow((double)a->k, -a->uai_step_exponent) : 1.0;
     a->T_others[h] = a->k <= 1 ? others : (1 - step) * a->T_others[h] + step * others;
     /* occupancy: what the last server reply said (all open before any) */
-    a->open[h] = !a->known_full[h] || a->current.first[h] || a->k > a->known_full_until;
+    a->open[h] = (!a->known_full[h] || a->current.first[h] || a->k > a->known_full_until) && !a->carried_full[h];
   }
   return solve_and_compare(a, commit);
 }

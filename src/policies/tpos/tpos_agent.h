@@ -43,9 +43,12 @@ typedef struct mec_tpos_aggregate_msg {
   int occ[MEC_TPOS_MAX_SLOTS + 1];
 } mec_tpos_aggregate_msg_t;
 
-/* MD -> neighbours (UAI): its computation delay per slot, sum_m y T^se. */
+/* MD -> neighbours (UAI): its computation delay per slot, sum_m y T^se.
+ * With carry=1 also its backlog on the server: the work its earlier tasks
+ * still have in each slot of this period's common frame (zero otherwise). */
 typedef struct mec_tpos_load_msg {
   double load[MEC_TPOS_MAX_SLOTS + 1];
+  double carried[MEC_TPOS_MAX_SLOTS + 1];
 } mec_tpos_load_msg_t;
 
 /* MD -> server: the strategy it wants, plus what the server needs to track
@@ -67,6 +70,13 @@ typedef enum { MEC_TPOS_MSG_QUERY, MEC_TPOS_MSG_AGGREGATE, MEC_TPOS_MSG_LOAD, ME
 /* Payload size of a message for H slots, bits (8-byte reals, 4-byte ints,
  * 1 bit per slot flag), so the simulator can charge the transfer. */
 double mec_tpos_msg_bits(mec_tpos_msg_kind_t kind, int H);
+/* The same under continuous operation (carry != 0): a load message also
+ * carries the sender's server backlog per slot (H more reals). */
+double mec_tpos_msg_bits_carry(mec_tpos_msg_kind_t kind, int H, int carry);
+/* Continuous operation: the server's frame message at a period's start
+ * (start of the common frame; UAI: plus one flag per slot already full from
+ * earlier periods, since UAI MDs get no aggregate), bits. */
+double mec_tpos_frame_msg_bits(mec_tpos_mode_t mode, int H);
 
 /* ---- Server ---------------------------------------------------------- */
 typedef struct mec_tpos_server mec_tpos_server_t;
@@ -77,6 +87,11 @@ void mec_tpos_server_aggregate(const mec_tpos_server_t *s, mec_tpos_aggregate_ms
 /* Admission control on (27); updates the aggregate when accepted. Returns
  * 1 accepted, 0 rejected, -1 bad MD index. */
 int mec_tpos_server_commit(mec_tpos_server_t *s, int md, const mec_tpos_commit_msg_t *msg, mec_tpos_reply_msg_t *reply);
+/* Continuous operation: work (s) and MDs that earlier periods already put
+ * in each slot h = 1..H of this period's common frame. They count in the
+ * aggregate (T_Sigma^h, occupancy) and in the admission control of (27);
+ * NULL clears them. */
+void mec_tpos_server_set_carried(mec_tpos_server_t *s, const double *load, const int *occ);
 /* Average true cost (eq. 23) of all MDs under the committed strategies,
  * step 11 of Algorithms 1-2. O(H). */
 double mec_tpos_server_average_cost(const mec_tpos_server_t *s);
@@ -98,6 +113,11 @@ typedef struct mec_tpos_agent {
   double improve_rel; /* switch only when the new cost is lower by this fraction */
   double uai_step_exponent; /* UAI: T_others is the running average of eq. 29 samples with step
                                k^-p (default p = 1, the plain mean); p = 0 uses the sample alone */
+  /* continuous operation (carry=1): this MD's server backlog per slot of the
+   * frame (sent in its load messages) and, for UAI, the slots earlier periods
+   * already filled (closed for the whole period) */
+  double carried[MEC_TPOS_MAX_SLOTS + 1];
+  unsigned char carried_full[MEC_TPOS_MAX_SLOTS + 1];
   long k;             /* local clock: wake-ups so far */
   long solves, changes, rejects;
 } mec_tpos_agent_t;

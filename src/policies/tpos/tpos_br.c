@@ -120,11 +120,13 @@ int mec_tpos_best_response(mec_tpos_ws_t *ws, const mec_tpos_md_t *md, const mec
   if (M > ws->max_layers)
     return -1;
 
-  /* Candidate 0: everything local (m* = M). */
+  /* Candidate 0: everything local (m* = M). With carry, the local delay
+   * waits for the MD's CPU backlog (its energy does not). */
   double lo_total = d->lo_prefix[M] * md->lo_scale;
-  double best_cost = md->alpha * md->c_t * lo_total + md->beta * md->c_e * md->p_lo * lo_total;
-  double best_excess = lo_total > md->tau ? lo_total - md->tau : 0.0;
-  int best_m = M, best_hl = 0;
+  double lo_delay = md->carry ? md->cpu_backlog + lo_total : lo_total;
+  double best_cost = md->alpha * md->c_t * lo_delay + md->beta * md->c_e * md->p_lo * lo_total;
+  double best_excess = lo_delay > md->tau ? lo_delay - md->tau : 0.0;
+  int best_m = M, best_hl = 0, best_h1 = 1;
 
   if (md->up_bps > 0 && md->down_bps > 0) {
     double t_down = d->out_bits[M] / md->down_bps;
@@ -134,18 +136,23 @@ int mec_tpos_best_response(mec_tpos_ws_t *ws, const mec_tpos_md_t *md, const mec
       dp_for_last_slot(ws, md, p, T_others, slot_open, hl);
       double t_slots = (double)hl / p->H * p->T_d;
       for (int m = 0; m < M; m++) {
-        double price = ws->gs[IDX(m + 1, 1)];
+        /* carry: the first group may only use a slot its data reaches in
+         * time, and the delay counts from the common frame (tpos_model.h) */
+        int h1 = md->carry ? mec_tpos_carry_first_slot(md, p, m) : 1;
+        if (h1 > hl)
+          continue;
+        double price = ws->gs[IDX(m + 1, h1)];
         if (price == INFINITY)
           continue;
         double t_local = d->lo_prefix[m] * md->lo_scale;
         double t_up = d->out_bits[m] / md->up_bps;
-        double delay = t_local + t_up + t_slots + t_down;
+        double delay = md->carry ? md->frame_wait + t_slots + t_down : t_local + t_up + t_slots + t_down;
         double energy = md->p_lo * t_local + md->p_up * t_up;
         double cost = md->alpha * md->c_t * delay + md->beta * md->c_e * energy + price;
         double excess = delay > md->tau ? delay - md->tau : 0.0;
         if (mec_tpos_better(excess, cost, best_excess, best_cost)) {
           best_excess = excess, best_cost = cost;
-          best_m = m, best_hl = hl;
+          best_m = m, best_hl = hl, best_h1 = h1;
         }
       }
     }
@@ -156,7 +163,7 @@ int mec_tpos_best_response(mec_tpos_ws_t *ws, const mec_tpos_md_t *md, const mec
   out->m_star = (int16_t)best_m;
   if (best_m < M) {
     dp_for_last_slot(ws, md, p, T_others, slot_open, best_hl);
-    int i = best_m + 1, h = ws->gsh[IDX(i, 1)];
+    int i = best_m + 1, h = ws->gsh[IDX(i, best_h1)];
     while (1) {
       int j = ws->gj[IDX(i, h)];
       out->first[h] = (int16_t)i;

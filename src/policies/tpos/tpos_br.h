@@ -32,7 +32,13 @@ uint64_t mec_tpos_ws_steps(const mec_tpos_ws_t *ws);
  * all). Writes the strategy and its evaluation; returns 0, or -1 if the MD
  * has more layers than the workspace. All-local is always available, so a
  * strategy always exists. Ties keep the first candidate in the order
- * all-local, then (h_last, m*) increasing. */
+ * all-local, then (h_last, m*) increasing.
+ * With md->carry (continuous operation, tpos_model.h) the local delay adds
+ * the MD's CPU backlog, and an offloaded suffix may start only in a slot of
+ * the common frame its data reaches in time (mec_tpos_carry_first_slot: CPU
+ * and uplink backlogs included); its delay is frame_wait + h_last T_d/H +
+ * t_down. The others' load T_others then includes the work carried over
+ * from earlier periods, and slot_open the slots they already fill. */
 int mec_tpos_best_response(mec_tpos_ws_t *ws, const mec_tpos_md_t *md, const mec_tpos_params_t *p,
                            const double *T_others, const unsigned char *slot_open, mec_tpos_strategy_t *out,
                            mec_tpos_eval_t *ev);

@@ -290,6 +290,59 @@ double mec_tpos_slot_price(const mec_tpos_params_t *p, int h, double T_sigma_s)
 
 /* ---- Evaluation ---------------------------------------------------------- */
 
+/* ---- Continuous operation ---------------------------------------------- */
+
+double mec_tpos_carry_arrival(const mec_tpos_md_t *md, int m_star)
+{
+  const mec_tpos_dnn_t *d = md->dnn;
+  /* m* = 0 runs nothing locally: its upload does not wait for the CPU */
+  double local_end = m_star > 0 ? md->cpu_backlog + d->lo_prefix[m_star] * md->lo_scale : 0.0;
+  double up_start = local_end > md->up_backlog ? local_end : md->up_backlog;
+  return up_start + (md->up_bps > 0 ? d->out_bits[m_star] / md->up_bps : INFINITY);
+}
+
+int mec_tpos_carry_first_slot(const mec_tpos_md_t *md, const mec_tpos_params_t *p, int m_star)
+{
+  double slot_len = p->T_d / p->H;
+  double a = mec_tpos_carry_arrival(md, m_star);
+  if (!(a < INFINITY))
+    return p->H + 1;
+  /* tolerance: an arrival exactly at a slot boundary makes that slot */
+  double k = ceil((a - md->frame_wait) / slot_len - 1e-9);
+  if (k < 0)
+    k = 0;
+  return k >= p->H ? p->H + 1 : (int)k + 1;
+}
+
+int mec_tpos_carry_admit(double predicted_delay, double tau, double factor)
+{
+  return !(factor > 0) || predicted_delay <= factor * tau;
+}
+
+/* Eq. 24 in the common frame with the MD's backlogs (mec_tpos_evaluate).
+ * ev->t_local, t_up and t_down hold this task's own times on entry. */
+static void carry_delay_terms(const mec_tpos_md_t *md, const mec_tpos_params_t *p, const mec_tpos_strategy_t *s,
+                              mec_tpos_eval_t *ev)
+{
+  double own_local = ev->t_local, own_up = ev->t_up;
+  ev->energy = md->p_lo * own_local + md->p_up * own_up;
+  ev->t_local = s->m_star > 0 ? md->cpu_backlog + own_local : 0.0;
+  if (s->m_star < md->dnn->M) {
+    double arrival = mec_tpos_carry_arrival(md, s->m_star);
+    ev->t_up = arrival - ev->t_local; /* radio wait + upload */
+    int h_first = 1;
+    while (h_first < s->h_last && !s->first[h_first])
+      h_first++;
+    double slot_len = p->T_d / p->H;
+    double first_start = md->frame_wait + (h_first - 1) * slot_len;
+    double late = arrival > first_start ? arrival - first_start : 0.0;
+    ev->t_slots = md->frame_wait + s->h_last * slot_len + late - arrival;
+  }
+  ev->delay = ev->t_local + ev->t_up + ev->t_slots + ev->t_down;
+  ev->cost = md->alpha * md->c_t * ev->delay + md->beta * md->c_e * ev->energy + md->gamma * ev->price;
+  ev->excess = ev->delay > md->tau ? ev->delay - md->tau : 0.0;
+}
+
 void mec_tpos_evaluate(const mec_tpos_md_t *md, const mec_tpos_params_t *p, const mec_tpos_strategy_t *s,
                        const double *T_others, mec_tpos_eval_t *ev)
 {
@@ -308,6 +361,10 @@ void mec_tpos_evaluate(const mec_tpos_md_t *md, const mec_tpos_params_t *p, cons
       /* price paid in currency units: p_h x S_{n,h}, S in price units */
       ev->price += mec_tpos_slot_price(p, h, T_sigma) * mec_tpos_cycles(p, s->load[h]) / p->price_unit_cycles;
     }
+  }
+  if (md->carry) {
+    carry_delay_terms(md, p, s, ev);
+    return;
   }
   ev->delay = ev->t_local + ev->t_up + ev->t_slots + ev->t_down;
   ev->energy = md->p_lo * ev->t_local + md->p_up * ev->t_up;

@@ -104,6 +104,13 @@ typedef struct mec_tpos_md {
   double c_t, c_e, p_lo, p_up;
   double tau;            /* tolerable delay, s */
   double x, y;           /* position, m (UAI neighbour sets by distance) */
+  /* Continuous operation (policy argument carry=1; docs/tpos.md, "Continuous
+   * operation"). All zero: the paper's one-shot model, eq. 24 as printed.
+   * Times are counted from the decision the game assumes (t_ref). */
+  int carry;             /* 1: eq. 24 in the common frame, with the backlogs below */
+  double cpu_backlog;    /* s of the MD's earlier local work still to run at t_ref */
+  double up_backlog;     /* s until the MD's radio has sent its earlier uploads */
+  double frame_wait;     /* s from t_ref to the start of the period's common frame (>= 0) */
 } mec_tpos_md_t;
 
 /* An MD with the parameters' values: weights, powers, tau, rates from eqs. 9
@@ -153,9 +160,29 @@ typedef struct mec_tpos_eval {
 
 /* Evaluates strategy s of `md` when the OTHER MDs load slot h with
  * T_others[h] seconds (NULL = nobody else). The MD's own load is added to get
- * T_Sigma^h in the price. All-local: no upload, slot or download term. */
+ * T_Sigma^h in the price. All-local: no upload, slot or download term.
+ * With md->carry: t_local = cpu_backlog + local time, t_up = the radio wait
+ * past the local end + the upload, t_slots = the wait for the frame and its
+ * slots up to h_last, so that delay = frame_wait + h_last T_d/H + t_down
+ * when the data reaches its first slot in time (all-local: cpu_backlog +
+ * local time); a late arrival adds its lateness. Energy counts only this
+ * task's own local time and upload. */
 void mec_tpos_evaluate(const mec_tpos_md_t *md, const mec_tpos_params_t *p, const mec_tpos_strategy_t *s,
                        const double *T_others, mec_tpos_eval_t *ev);
+
+/* ---- Continuous operation (carry=1) -------------------------------------- */
+/* When the data of partition point m reaches the server, counted from t_ref:
+ * the local layers run after the MD's CPU backlog, the upload starts when
+ * they end and the radio is free: max(cpu_backlog + t_local, up_backlog) +
+ * t_up (m* = 0: up_backlog + t_up, no local layer to wait for). */
+double mec_tpos_carry_arrival(const mec_tpos_md_t *md, int m_star);
+/* First slot of the common frame whose start (frame_wait + (h-1) T_d/H)
+ * is not before that arrival: the earliest slot the MD's first offloaded
+ * group may use. H + 1 when none. */
+int mec_tpos_carry_first_slot(const mec_tpos_md_t *md, const mec_tpos_params_t *p, int m_star);
+/* Admission rule: 1 keeps a task whose predicted delay is at most factor x
+ * tau, 0 drops it. factor <= 0 keeps every task. */
+int mec_tpos_carry_admit(double predicted_delay, double tau, double factor);
 
 /* ---- Constraints --------------------------------------------------------- */
 /* Per-MD constraints: (15) every layer placed once, (16) non-decreasing

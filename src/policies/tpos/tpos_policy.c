@@ -18,6 +18,7 @@ typedef struct tpos_state {
   mec_tpos_game_cfg_t cfg;
   double budget;
   double round_s; /* simulator: length of one game round (tpos_game_actors.c) */
+  mec_tpos_carry_cfg_t carry; /* simulator: continuous operation (tpos-cai / tpos-uai) */
   mec_tpos_dnn_t *table[MEC_DNN_COUNT];
   mec_tpos_strategy_t *last; /* [n_last] */
   size_t n_last, cap_last;
@@ -27,7 +28,7 @@ typedef struct tpos_state {
 static const char *const tpos_keys[] = {"preset", "H",     "B",         "Td",      "tau",      "alpha",
                                         "beta",   "gamma", "c_t",       "c_e",     "delta",    "f_s",
                                         "price_unit", "wake", "eps",    "max_ticks", "improve", "uai_step",
-                                        "radius", "budget", "round", NULL};
+                                        "radius", "budget", "round", "carry", "admit", "lead", NULL};
 
 static void state_free(tpos_state_t *st)
 {
@@ -44,6 +45,38 @@ static void state_free(tpos_state_t *st)
 static int arg_d(const char *args, const char *key, double *v)
 {
   return mec_policy_arg_double(args, key, v) < 0 ? -1 : 0;
+}
+
+/* carry=0|1, admit=F (drop factor, >= 0), lead=S (s, >= 0): the
+ * continuous-operation variant of the game policies (docs/tpos.md). */
+static int carry_args(tpos_state_t *st, const char *args)
+{
+  double carry = 0, admit = 2, lead = 0;
+  if (arg_d(args, "carry", &carry) || arg_d(args, "admit", &admit) || arg_d(args, "lead", &lead))
+    return -1;
+  if (carry != 0 && carry != 1) {
+    mec_policy_set_error("%s: carry=%g: expected 0 (one-shot game, the paper) or 1 (continuous operation)", st->name,
+                         carry);
+    return -1;
+  }
+  if (!(admit >= 0) || !(lead >= 0) || !isfinite(admit) || !isfinite(lead)) {
+    mec_policy_set_error("%s: need admit >= 0 (0 = admit every task) and lead >= 0 s (0 = automatic)", st->name);
+    return -1;
+  }
+  double probe;
+  int has_extra = mec_policy_arg_double(args, "admit", &probe) == 0 || mec_policy_arg_double(args, "lead", &probe) == 0;
+  if ((carry == 1 || has_extra) && st->kind != KIND_CAI && st->kind != KIND_UAI) {
+    mec_policy_set_error("%s: carry, admit and lead apply to tpos-cai and tpos-uai only", st->name);
+    return -1;
+  }
+  if (has_extra && carry != 1) {
+    mec_policy_set_error("%s: admit and lead need carry=1", st->name);
+    return -1;
+  }
+  st->carry.on = carry == 1;
+  st->carry.admit = admit;
+  st->carry.lead_s = lead;
+  return 0;
 }
 
 static int tpos_init_kind(void **state, const mec_policy_cfg_t *cfg, const mec_system_t *sys, tpos_kind_t kind,
@@ -87,6 +120,8 @@ static int tpos_init_kind(void **state, const mec_policy_cfg_t *cfg, const mec_s
       arg_d(cfg->args, "improve", &st->cfg.improve_rel) || arg_d(cfg->args, "uai_step", &st->cfg.uai_step_exponent) ||
       arg_d(cfg->args, "radius", &radius) || arg_d(cfg->args, "budget", &st->budget) ||
       arg_d(cfg->args, "round", &st->round_s))
+    goto bad;
+  if (carry_args(st, cfg->args))
     goto bad;
   st->p.H = (int)H, st->p.B = (int)B;
   st->cfg.max_ticks = (int)mt;
@@ -283,6 +318,11 @@ const mec_tpos_params_t *mec_tpos_policy_params(const void *state)
 const mec_tpos_game_cfg_t *mec_tpos_policy_game_cfg(const void *state)
 {
   return state ? &((const tpos_state_t *)state)->cfg : NULL;
+}
+
+const mec_tpos_carry_cfg_t *mec_tpos_policy_carry(const void *state)
+{
+  return state ? &((const tpos_state_t *)state)->carry : NULL;
 }
 
 double mec_tpos_policy_round(const void *state)

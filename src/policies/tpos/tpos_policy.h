@@ -25,7 +25,11 @@
  * radius metres; default: every MD is a neighbour; in the simulator: MDs
  * within radius metres in the plane), budget (GTPOS exact search budget,
  * default 2e6), round (simulator only: length of a game round, s, default
- * 2e-3). */
+ * 2e-3), carry (simulator only, tpos-cai / tpos-uai: 1 = continuous
+ * operation, default 0), admit (with carry=1: drop a task whose predicted
+ * delay exceeds admit x tau; default 2, 0 = never drop), lead (with
+ * carry=1: time the game is assumed to take, s; default 0 = the previous
+ * period's game). */
 #ifndef MECSIM_TPOS_POLICY_H
 #define MECSIM_TPOS_POLICY_H
 #include <stddef.h>
@@ -55,6 +59,14 @@ const mec_tpos_params_t *mec_tpos_policy_params(const void *state);
  * that issued task t, as decide() builds it (0, or -1 with the policy error
  * set when the task carries no DNN kind). */
 const mec_tpos_game_cfg_t *mec_tpos_policy_game_cfg(const void *state);
+/* Continuous operation of the game in the simulator (docs/tpos.md,
+ * "Continuous operation"). */
+typedef struct mec_tpos_carry_cfg {
+  int on;        /* carry=1 */
+  double admit;  /* drop factor on tau (0 = admit all) */
+  double lead_s; /* assumed game length, s (0 = the previous period's) */
+} mec_tpos_carry_cfg_t;
+const mec_tpos_carry_cfg_t *mec_tpos_policy_carry(const void *state);
 /* Length of one game round in the simulator, s (argument round, default 2 ms). */
 double mec_tpos_policy_round(const void *state);
 const mec_tpos_dnn_t *mec_tpos_policy_table(const void *state, int kind);
