@@ -114,14 +114,21 @@ def load_runs(out):
 
 
 # what the labels mean, for tables and legends
+ALGOS = r"(dtomalb|dtoma|dqn-tolb-branch|dqn-tolb|idql-tolb)"
+ALGO_NAMES = {"dtomalb": "DTOMALB", "dtoma": "DTOMA", "dqn-tolb": "DQN-TOLB (joint action)",
+              "dqn-tolb-branch": "DQN-TOLB (branching)", "idql-tolb": "IDQL-TOLB"}
+
+
 def describe(label):
-    m = re.match(r"(f7-)?(dtomalb|dtoma|dqn-tolb|idql-tolb)(-s(\d+)|-untrained)?$", label)
+    m = re.match(r"(f7-|explore-)?" + ALGOS + r"(-s(\d+)|-untrained)?$", label)
     if m:
-        name = {"dtomalb": "DTOMALB", "dtoma": "DTOMA", "dqn-tolb": "DQN-TOLB", "idql-tolb": "IDQL-TOLB"}[m.group(2)]
+        name = ALGO_NAMES[m.group(2)]
         if m.group(3) == "-untrained":
             return name + " (untrained)"
-        if m.group(1):
+        if m.group(1) == "f7-":
             return name + " (Fig. 7 model, seed 1, 400 episodes)"
+        if m.group(1) == "explore-":
+            name += ", MADDPG's exploration"
         return name + (" (train seed %s)" % m.group(4) if m.group(4) else "")
     return {"random": "random (per task)", "least-loaded": "least-loaded (per task)",
             "least-loaded-central": "least-loaded (per slot, central)", "greedy": "greedy (per task)",
@@ -129,8 +136,10 @@ def describe(label):
 
 
 def algo_of(label):
-    m = re.match(r"(?:f7-)?(dtomalb|dtoma|dqn-tolb|idql-tolb)(?:-s\d+)?$", label)
-    return m.group(1) if m else None
+    """The algorithm of a trained model's label; "explore-" models (the DQNs trained with MADDPG's
+    exploration schedule) are their own group."""
+    m = re.match(r"(?:f7-)?(explore-)?" + ALGOS + r"(?:-s\d+)?$", label)
+    return (m.group(1) or "") + m.group(2) if m else None
 
 
 def summarize(runs, by=("platform", "label")):

@@ -132,7 +132,7 @@ def deployment_xml(n, m, platform_name):
          '<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">',
          f"<!-- Written by analysis/dtomalb_platform.py for {platform_name}: the workload and channel of",
          "     the DTOMALB analytic environment (see deployments/dtomalb_cell.xml for each value's origin).",
-         "     decide=per-task: each MD's actor decides its own task; use --decide=per-slot for dqn-tolb. -->",
+         "     decide=per-task: each MD's actor decides its own task; use --decide=per-slot for dqn-tolb and dqn-tolb-branch. -->",
          '<platform version="4.1">', '  <actor host="bs" function="base_station">']
     L += [f'    <prop id="{k}" value="{v}"/>' for k, v in props]
     L.append("  </actor>")
