@@ -21,8 +21,6 @@ status (mecsim's exit code), wall_s. Resumable: existing traces are kept. Exit 1
 runs, if any failed. Numbers for the figures come from the traces (slot_table).
 """
 import argparse
-import concurrent.futures as cf
-import csv
 import os
 import subprocess
 import sys
@@ -31,7 +29,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from run_log import run_logged
+from run_log import run_batch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, os.pardir, "platforms", "generate_bcos.py")
@@ -180,26 +178,7 @@ def main(argv):
     print("bcos_runs: %d runs, %d to do; K %s, T %s (K = %s), seeds %s" %
           (len({r["trace"] for r in runs}), len(todo), ",".join(a.ks), ",".join(a.ts), a.k_t,
            ",".join(map(str, a.seeds))), flush=True)
-    result = {}
-    with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {ex.submit(run_logged, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo.values()}
-        for fu in cf.as_completed(futs):
-            r = futs[fu]
-            result[r["trace"]] = fu.result()
-            rc, wall = result[r["trace"]]
-            if rc != 0:
-                print("  %s: FAILED exit %d (%.2f s)" % (r["trace"], rc, wall), flush=True)
-    with open(os.path.join(a.out, "index.csv.tmp"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in runs:
-            rc, wall = result.get(r["trace"], (0, float("nan")))
-            w.writerow(dict(r, status=rc, wall_s="%.3f" % wall))
-    os.replace(os.path.join(a.out, "index.csv.tmp"), os.path.join(a.out, "index.csv"))
-    failed = sorted({r["trace"] for r in runs if result.get(r["trace"], (0,))[0] != 0})
-    if failed:
-        print("bcos_runs: %d runs FAILED (logs next to the traces): %s" % (len(failed), ", ".join(failed)),
-              file=sys.stderr)
+    if run_batch("bcos_runs", runs, a.out, FIELDS, a.jobs):
         return 1
     print("bcos_runs: done, index %s" % os.path.join(a.out, "index.csv"), flush=True)
     return 0

@@ -28,13 +28,11 @@ DIR/index.csv: one row per run: experiment (eval|drift), scheme, policy, policy_
 kept. Exit 1, listing the failed runs, if any failed. Numbers for the figures come from the traces.
 """
 import argparse
-import concurrent.futures as cf
-import csv
 import os
 import subprocess
 import sys
 
-from run_log import run_logged
+from run_log import run_batch, run_logged
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, os.pardir, "platforms", "generate_memtl.py")
@@ -142,28 +140,8 @@ def main(argv):
     todo = [r for r in runs if not os.path.exists(os.path.join(a.out, r["trace"]))]
     print("memtl_runs: %d runs, %d to do; seeds %s" % (len(runs), len(todo), ",".join(map(str, a.seeds))),
           flush=True)
-    result = {}
-    with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {ex.submit(run_logged, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo}
-        for fu in cf.as_completed(futs):
-            r = futs[fu]
-            result[r["trace"]] = fu.result()
-            print("  %s: %s (%.2f s)" % (r["trace"], "ok" if result[r["trace"]][0] == 0 else
-                                         "FAILED exit %d" % result[r["trace"]][0], result[r["trace"]][1]),
-                  flush=True)
-    with open(os.path.join(a.out, "index.csv.tmp"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in runs:
-            rc, wall = result.get(r["trace"], (0, float("nan")))
-            w.writerow(dict(r, status=rc, wall_s="%.3f" % wall))
-    os.replace(os.path.join(a.out, "index.csv.tmp"), os.path.join(a.out, "index.csv"))
-    failed = [r["trace"] for r in runs if result.get(r["trace"], (0,))[0] != 0]
-    if failed:
-        print("memtl_runs: %d runs FAILED (logs next to the traces): %s" % (len(failed), ", ".join(failed)),
-              file=sys.stderr)
-        return 1
-    return 0
+    failed = run_batch("memtl_runs", runs, a.out, FIELDS, a.jobs)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

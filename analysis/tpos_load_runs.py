@@ -25,12 +25,11 @@ log of a run is next to its trace (.log). Resumable: existing traces are kept. E
 failed runs, if any failed. Every number of the figures comes from the traces and logs.
 """
 import argparse
-import concurrent.futures as cf
-import csv
 import os
 import subprocess
 import sys
-import time
+
+from run_log import run_batch, run_logged
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, os.pardir, "platforms", "generate_tpos.py")
@@ -61,15 +60,6 @@ def parse_args(argv):
     if a.jobs < 1 or a.periods < 1 or not a.loads or min(a.loads) <= 0:
         ap.error("need --jobs >= 1, --periods >= 1 and positive loads")
     return a
-
-
-def run(cmd, log):
-    t0 = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.time() - t0
-    with open(log, "w") as f:
-        f.write("# wall %.3f s\n# exit %d\n# %s\n%s%s" % (wall, p.returncode, " ".join(cmd), p.stdout, p.stderr))
-    return p.returncode, wall
 
 
 def write_cell(a, n):
@@ -106,7 +96,7 @@ def capacity(a):
         if not os.path.exists(trace):
             cmd = [a.mecsim, plat, dep, "--quiet=1", "--trace=" + trace, "--policy=" + policy,
                    "--policy_args=" + policy_args(a, "")]
-            rc, _ = run(cmd, trace[:-3] + ".log")
+            rc, _ = run_logged(cmd, trace[:-3] + ".log")
             if rc != 0:
                 sys.exit("tpos_load_runs: capacity run %s failed, see %s" % (policy, trace[:-3] + ".log"))
         times[col] = float(mt.load(trace).tasks[col].iloc[0])
@@ -145,28 +135,8 @@ def main(argv):
     todo = [r for r in runs if not os.path.exists(os.path.join(a.out, r["trace"]))]
     print("tpos_load_runs: %d runs, %d to do; loads %s; seeds %s" % (
         len(runs), len(todo), ",".join("%g" % x for x in a.loads), ",".join(map(str, a.seeds))), flush=True)
-    result = {}
-    with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {ex.submit(run, r["cmd"], os.path.join(a.out, r["trace"][:-3] + ".log")): r for r in todo}
-        for fu in cf.as_completed(futs):
-            r = futs[fu]
-            result[r["trace"]] = fu.result()
-            print("  %s: %s (%.2f s)" % (r["trace"], "ok" if result[r["trace"]][0] == 0 else
-                                         "FAILED exit %d" % result[r["trace"]][0], result[r["trace"]][1]),
-                  flush=True)
-    with open(os.path.join(a.out, "index.csv.tmp"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in runs:
-            rc, wall = result.get(r["trace"], (0, float("nan")))
-            w.writerow(dict(r, status=rc, wall_s="%.3f" % wall))
-    os.replace(os.path.join(a.out, "index.csv.tmp"), os.path.join(a.out, "index.csv"))
-    failed = [r["trace"] for r in runs if result.get(r["trace"], (0,))[0] != 0]
-    if failed:
-        print("tpos_load_runs: %d runs FAILED (logs next to the traces): %s" % (len(failed), ", ".join(failed)),
-              file=sys.stderr)
-        return 1
-    return 0
+    failed = run_batch("tpos_load_runs", runs, a.out, FIELDS, a.jobs)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
