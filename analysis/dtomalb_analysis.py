@@ -120,13 +120,15 @@ ALGO_NAMES = {"dtomalb": "DTOMALB", "dtoma": "DTOMA", "dqn-tolb": "DQN-TOLB (joi
 
 
 def describe(label):
-    m = re.match(r"(f7-|explore-)?" + ALGOS + r"(-s(\d+)|-untrained)?$", label)
+    m = re.match(r"(f7-|explore-|long-)?" + ALGOS + r"(-s(\d+)|-untrained)?$", label)
     if m:
         name = ALGO_NAMES[m.group(2)]
         if m.group(3) == "-untrained":
             return name + " (untrained)"
         if m.group(1) == "f7-":
             return name + " (Fig. 7 model, seed 1, 400 episodes)"
+        if m.group(1) == "long-":
+            return name + " (N = 5, seed 1, 4 x Fig. 7's episodes)"
         if m.group(1) == "explore-":
             name += ", MADDPG's exploration"
         return name + (" (train seed %s)" % m.group(4) if m.group(4) else "")

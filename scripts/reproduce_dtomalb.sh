@@ -3,8 +3,8 @@
 #   1. train DTOMALB, DTOMA, DQN-TOLB (branching: dqn-tolb-branch), IDQL-TOLB on the analytic env
 #      (N = 10, training seeds 1..3), the two DQNs again with MADDPG's exploration schedule
 #      (tag explore), and DTOMALB / both DQN-TOLBs / IDQL-TOLB for Fig. 7 (N = 5, 10, 15, 20,
-#      seed 1, shorter runs; the joint-action dqn-tolb only where (M+1)^N fits: N = 5), with
-#      mecsim-train-dtomalb;
+#      seed 1, shorter runs; the joint-action dqn-tolb only where (M+1)^N fits: N = 5, and once
+#      more there with 4x the episodes, tag long), with mecsim-train-dtomalb;
 #   2. evaluate every model INSIDE the SimGrid simulation (mecsim, decisions
 #      charged on the BS CPU) on evaluation seeds never used in training, next
 #      to the untrained actors and the baselines random, least-loaded, greedy;
@@ -81,6 +81,8 @@ if [[ " $STAGES " == *" train "* ]]; then
   for n in $FIG7_NS; do
     for a in $(fig7_algos "$n"); do specs+=("f7 $a $n 1 $FIG7_EPISODES --batch $FIG7_BATCH"); done
   done
+  # the joint-action DQN at N = 5 again with 4x the episodes: does it only need longer?
+  specs+=("long dqn-tolb 5 1 $((FIG7_EPISODES * 4)) --batch $FIG7_BATCH")
   fail=0
   for sp in "${specs[@]}"; do
     # shellcheck disable=SC2086
@@ -153,6 +155,7 @@ if [[ " $STAGES " == *" sim "* ]]; then
       done
       [ "$n" = 10 ] || baselines "n$n" "$n" "$e"   # n10's baselines ran above
     done
+    [ -s "$T/long-dqn-tolb-n5-s1.h5" ] && sim n5 5 long-dqn-tolb dqn-tolb per-slot "$e" "$T/long-dqn-tolb-n5-s1.h5"
   done
   # the listed runs as one sweep: every column zipped; ptag, n_md, label and model only name the runs
   "$PY" - "$RUNLIST" "$OUT/sim/sweep" "$SRC" <<'PYSPEC'
