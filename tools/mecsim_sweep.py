@@ -162,10 +162,27 @@ def load_spec(path, base=None):
     return normalize_spec(raw, base or os.path.dirname(os.path.abspath(path)), path)
 
 
+def _check_plain(value, where, path):
+    """TOML values a spec may hold: numbers, strings, booleans, lists and tables of them; a date or
+    time (TOML has them) is no parameter value and would not go into the plan's JSON."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_plain(v, where, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            _check_plain(v, where, path)
+    elif not isinstance(value, (int, float, str, bool)):
+        raise SpecError(f"{where}: '{path}' = {value!r}: expected a number, a string or a boolean")
+
+
 def normalize_spec(raw, base, where="spec"):
     unknown = set(raw) - TOP_KEYS
     if unknown:
         raise SpecError(f"{where}: unknown table(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(TOP_KEYS))})")
+    for tbl, v in raw.items():
+        if not isinstance(v, dict):
+            raise SpecError(f"{where}: '{tbl}' must be one table [{tbl}], got {type(v).__name__}")
+    _check_plain(raw, where, "")
     for tbl, known in (("sweep", SWEEP_KEYS), ("slurm", SLURM_KEYS), ("parallel", PARALLEL_KEYS),
                        ("generate", GENERATE_KEYS)):
         bad = set(raw.get(tbl, {})) - known

@@ -159,6 +159,9 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                # TPOS continuous operation (tpos-cai, tpos-uai)
                "carry=1", "carry=2", "carry=nan", "carry=1,admit=0", "carry=1,admit=-1", "carry=1,admit=inf",
                "carry=1,lead=0.05", "carry=1,lead=-1", "admit=2", "lead=0.1"]
+# --trace-attr KEY=VALUE: reserved and malformed keys, control characters, oversized values
+TRACE_ATTRS = ["sweep=x", "sweep_id=abc", "run.seed=1", "trace_format=9", "cfg.slot=1", "=v", "k", "k=",
+               "k=" + "v" * 70000, "a b=c", "k=\x01", "1k=v", "k" * 65 + "=v", "ok=\u00e9", "policy=x", "k=v=w"]
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -730,6 +733,10 @@ class Ops:
             m.args += ["--trace=" + t]
         else:
             m.args += ["--set", "trace=" + t]
+        if rng.random() < 0.3:
+            a = rng.choice(TRACE_ATTRS)
+            m.args += ["--trace-attr", a]
+            return "cmd: trace -> %r, --trace-attr %s" % (t, short(a))
         return "cmd: trace -> %r" % t
 
     def c_positional(self, m, rng):
