@@ -131,11 +131,17 @@ static void account_for_tasks(mec_world_t *w)
            w->deadlocked ? ": SimGrid found every actor blocked (deadlock)" : "");
 }
 
+/* One line on stderr, exit code 2. The arguments quoted come from the
+ * command line and may hold a newline or other control characters: they are
+ * shown as '?' so that the message stays one line. */
 static int bad_input(const char *fmt, const char *a, const char *b)
 {
-  fprintf(stderr, "mecsim: ");
-  fprintf(stderr, fmt, a, b);
-  fprintf(stderr, "\n");
+  char msg[1024];
+  snprintf(msg, sizeof msg, fmt, a, b);
+  for (char *c = msg; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f)
+      *c = '?';
+  fprintf(stderr, "mecsim: %s\n", msg);
   return 2;
 }
 

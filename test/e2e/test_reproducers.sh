@@ -36,6 +36,9 @@ case_ unknown_actor_function 2 one "deployment $in/no_fn.xml line $line:" "unkno
 
 # --- routes the forwarding mode needs
 grep -v 'route src="bs" dst="es-1"' "$plat" > "$in/no_fiber.xml"
+# fuzzer seed 13 mutant 457: a stray argument holding a newline split the one-line message
+case_ stray_argument_newline 2 one "unexpected argument 't.h5?': expected PLATFORM.xml DEPLOYMENT.xml" -- \
+  "$plat" "$dep" --set --trace $'t.h5\n'
 case_ no_route_bs_to_server 2 one "platform $in/no_fiber.xml: no route from 'bs' to 'es-1'" -- "$in/no_fiber.xml" "$dep"
 grep -v 'route src="bs" dst="es-1"' "$src/platforms/wifi_cell.xml" > "$in/wifi_no_fiber.xml"
 case_ wifi_no_route_bs_to_server 2 one "platform $in/wifi_no_fiber.xml: no route from 'bs' to 'es-1'" \
