@@ -36,21 +36,7 @@ command -v parallel > /dev/null || { ko "GNU parallel is not installed (Debian p
 
 # The sweep of test_sweep_slurm.sh too: 18 runs of the small cell, ~0.3 s each under ASan.
 spec=$tmp/grid.toml
-cat > "$spec" <<EOF
-[sweep]
-name = "grid"
-platform = "$src/platforms/small_cell.xml"
-deployment = "$src/deployments/small_cell.xml"
-[fixed]
-arrivals = "poisson"
-until = 8
-deadline = "const:1"
-task_cycles = "exp:2e8"
-[swept]
-policy = ["local", "random", "greedy"]
-rate = {start = 0.5, stop = 1.5, step = 0.5}
-seed = [1, 2]
-EOF
+sed "s|@SRC@|$src|g" "$src/test/e2e/sweep_grid.toml" > "$spec"
 out=$tmp/grid
 
 # 1. plan: 18 runs, the same ids when planned again

@@ -139,25 +139,10 @@ else
 fi
 
 spec=$tmp/grid.toml
-cat > "$spec" <<EOF
-[sweep]
-name = "grid"
-platform = "$src/platforms/small_cell.xml"
-deployment = "$src/deployments/small_cell.xml"
-[fixed]
-arrivals = "poisson"
-until = 8
-deadline = "const:1"
-task_cycles = "exp:2e8"
-[swept]
-policy = ["local", "random", "greedy"]
-rate = {start = 0.5, stop = 1.5, step = 0.5}
-seed = [1, 2]
-[slurm]
-time = "00:02:00"
-mem = "300M"
-throttle = $cpus
-EOF
+{
+  sed "s|@SRC@|$src|g" "$src/test/e2e/sweep_grid.toml"
+  printf '[slurm]\ntime = "00:02:00"\nmem = "300M"\nthrottle = %s\n' "$cpus"
+} > "$spec"
 
 # 1. the reference: the same sweep with GNU parallel
 "$tool" run "$spec" --out "$tmp/par" --mecsim "$bin" --jobs 2 > "$tmp/par.log" 2>&1 &&
