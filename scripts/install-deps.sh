@@ -9,9 +9,11 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config \
   libsimgrid-dev libgsl-dev libhdf5-dev hdf5-tools libopenblas-dev \
+  libzmq3-dev libjansson-dev python3-zmq \
   python3 python3-h5py python3-pandas python3-matplotlib \
   jupyter-nbconvert python3-nbformat python3-ipykernel \
   valgrind \
   parallel munge slurmctld slurmd slurm-client
 # parallel: the sweep engine of tools/mecsim-sweep; munge, slurmctld, slurmd, slurm-client: the
 # single-node Slurm that test/e2e/test_sweep_slurm.sh starts for itself (docs/sweeps.md).
+# libzmq3-dev, libjansson-dev, python3-zmq: policy `external` and its Python agents (docs/external.md).

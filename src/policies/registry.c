@@ -17,6 +17,8 @@ extern const mec_policy_ops_t mec_policy_greedy;
 extern const mec_policy_ops_t mec_policy_least_loaded;
 extern const mec_policy_ops_t mec_policy_round_robin;
 extern const mec_policy_ops_t mec_policy_tdma_equal;
+/* An agent in another process, over ZeroMQ (src/policies/external/). */
+extern const mec_policy_ops_t mec_policy_external;
 /* Paper policies: one extern per policy here, e.g.
  * extern const mec_policy_ops_t mec_policy_tpos_cai; */
 extern const mec_policy_ops_t mec_policy_tpos_cai;
@@ -68,6 +70,7 @@ static const mec_policy_ops_t *const registry[] = {
     &mec_policy_mcos,
     &mec_policy_bcos,
     &mec_policy_pcos,
+    &mec_policy_external,
     NULL,
 };
 

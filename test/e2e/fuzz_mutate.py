@@ -158,7 +158,11 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
                "pmax=nan", "pmax=0.2", "windows=upload", "windows=net", "windows=", "windows=fit",
                # TPOS continuous operation (tpos-cai, tpos-uai)
                "carry=1", "carry=2", "carry=nan", "carry=1,admit=0", "carry=1,admit=-1", "carry=1,admit=inf",
-               "carry=1,lead=0.05", "carry=1,lead=-1", "admit=2", "lead=0.1"]
+               "carry=1,lead=0.05", "carry=1,lead=-1", "admit=2", "lead=0.1",
+               # external (nobody listens: each fails within its short timeout, exit 2)
+               "endpoint=", "endpoint=http://x", "endpoint=ipc://", "endpoint=tcp://127.0.0.1:1,timeout=0.2",
+               "endpoint=ipc:///nonexistent-dir/agent.sock,timeout=0.2", "timeout=0", "timeout=nan",
+               "endpoint=ipc:///tmp/x,timeout=-1", "endpoint=ipc:///tmp/x,timeout=1e9"]
 # --trace-attr KEY=VALUE: reserved and malformed keys, control characters, oversized values
 TRACE_ATTRS = ["sweep=x", "sweep_id=abc", "run.seed=1", "trace_format=9", "cfg.slot=1", "=v", "k", "k=",
                "k=" + "v" * 70000, "a b=c", "k=\x01", "1k=v", "k" * 65 + "=v", "ok=\u00e9", "policy=x", "k=v=w"]

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Policy `external`, bad peer: the agent sends more decisions than the batch has tasks.
+# mecsim must exit non-zero with one line naming the fault and leave no trace (external_bad_peer.py).
+# Usage: test_external_bad_count.sh MECSIM SRCDIR
+exec /usr/bin/python3 "$2/test/e2e/external_bad_peer.py" "$1" "$2" count

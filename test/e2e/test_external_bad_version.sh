@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Policy `external`, bad peer: the agent answers the handshake with another schema version.
+# mecsim must exit non-zero with one line naming the fault and leave no trace (external_bad_peer.py).
+# Usage: test_external_bad_version.sh MECSIM SRCDIR
+exec /usr/bin/python3 "$2/test/e2e/external_bad_peer.py" "$1" "$2" version

@@ -1,0 +1,274 @@
+/* test_external_proto.c - the message schema of policy `external`
+ * (src/policies/external/external_proto.c, docs/external.md): the requests
+ * are valid JSON that round-trips every number and string exactly; the
+ * validator accepts well-formed replies and fills decisions and cost from
+ * them, and refuses each kind of bad reply with a message naming the fault. */
+#include "check.h"
+#include "policies/external/external_proto.h"
+#include "policies/policy.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_SERVERS 3
+
+static int parse_dec(const char *json, size_t n, mec_decision_t *out, mec_cost_t *cost, char *err, size_t errlen)
+{
+  for (size_t i = 0; i < n; i++)
+    out[i] = mec_decision_default();
+  *cost = (mec_cost_t){0};
+  err[0] = '\0';
+  return ext_parse_decisions(json, strlen(json), 7, n, N_SERVERS, out, cost, err, errlen);
+}
+
+static void test_good_decisions(void)
+{
+  const char *msg = "{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":1234.5,\"iterations\":8,"
+                    "\"model_size\":10,\"decisions\":["
+                    "{\"target\":0},"
+                    "{\"target\":3,\"bw_share\":0.25,\"cpu_share\":0.5,\"tx_power_w\":0.1,\"price\":2,"
+                    "\"offload_frac\":0.3,\"partition\":4,\"slot\":2,\"time_share\":0.125,\"tx_offset\":0.01,"
+                    "\"tx_window\":0.02}]}";
+  mec_decision_t out[2];
+  mec_cost_t cost;
+  char err[512];
+  CHECK(parse_dec(msg, 2, out, &cost, err, sizeof err) == 0);
+  CHECK(out[0].target == 0 && out[0].partition == -1 && out[0].slot == -1 && out[0].tx_offset == -1.0);
+  CHECK(out[1].target == 3 && out[1].partition == 4 && out[1].slot == 2);
+  CHECK(out[1].bw_share == 0.25 && out[1].cpu_share == 0.5 && out[1].tx_power_w == 0.1 && out[1].price == 2);
+  CHECK(out[1].offload_frac == 0.3 && out[1].time_share == 0.125 && out[1].tx_offset == 0.01 &&
+        out[1].tx_window == 0.02);
+  CHECK(cost.flops == 1234.5 && cost.iterations == 8 && cost.model_size == 10);
+  CHECK(cost.staged == 0 && cost.bg_flops == 0);
+
+  /* flops optional (0); integer-valued flops fine; blanks and newlines fine */
+  CHECK(parse_dec("{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1}]}", 1, out, &cost, err,
+                  sizeof err) == 0);
+  CHECK(out[0].target == 1 && cost.flops == 0);
+  CHECK(parse_dec(" {\n \"decisions\" : [ {\"target\": 2} ], \"flops\": 30, \"seq\": 7,\n \"type\": \"decisions\", "
+                  "\"schema\": 1 }\n",
+                  1, out, &cost, err, sizeof err) == 0);
+  CHECK(out[0].target == 2 && cost.flops == 30);
+  /* an empty batch */
+  CHECK(parse_dec("{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[]}", 0, out, &cost, err,
+                  sizeof err) == 0);
+}
+
+/* Each bad reply for a batch of 2 is refused with a message containing `want`. */
+static void test_bad_decisions(void)
+{
+  static const struct {
+    const char *json, *want;
+  } bad[] = {
+      {"", "empty"},
+      {"{", "malformed JSON"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0},{\"target\":0}]} x",
+       "malformed JSON"},
+      {"[1,2]", "is an array"},
+      {"{\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0},{\"target\":0}]}", "no 'schema'"},
+      {"{\"schema\":\"1\",\"type\":\"decisions\",\"seq\":7,\"decisions\":[]}", "non-integer 'schema'"},
+      {"{\"schema\":2,\"type\":\"decisions\",\"seq\":7,\"decisions\":[]}", "schema version mismatch: the agent speaks "
+                                                                        "version 2, this mecsim speaks version 1"},
+      {"{\"schema\":1,\"seq\":7,\"decisions\":[]}", "no string 'type'"},
+      {"{\"schema\":1,\"type\":\"hello\"}", "type 'hello'; expected 'decisions'"},
+      {"{\"schema\":1,\"type\":\"error\",\"message\":\"KeyError: 'x'\"}", "the agent reported an error instead of a "
+                                                                        "'decisions' reply: KeyError: 'x'"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":6,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "answered request 6; expected request 7"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"decisions\":[{\"target\":0},{\"target\":0}]}", "no 'seq'"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":{\"target\":0}}", "expected an array of 2"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7}", "'decisions' in the agent's reply is missing"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0}]}",
+       "sent 1 decisions for a batch of 2 tasks"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0},{\"target\":0},{\"target\":0}]}",
+       "sent 3 decisions for a batch of 2 tasks"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[0,1]}", "decision 0 is an integer"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0},{}]}", "decision 1 has no 'target'"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1.0},{\"target\":0}]}",
+       "'target' in decision 0 is a real number; expected an integer"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0},{\"target\":4}]}",
+       "'target' in decision 1 is 4; expected an integer in 0..3"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":-1},{\"target\":0}]}",
+       "'target' in decision 0 is -1"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":99999999999999999999},{\"target\":0}]}",
+       "malformed JSON"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":\"1\"},{\"target\":0}]}",
+       "is a string"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":0,\"tagret\":1},{\"target\":0}]}",
+       "unknown field 'tagret' in decision 0"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flop\":3,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "unknown field 'flop'"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"seq\":7,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "malformed JSON"}, /* duplicate key */
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":-1,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "'flops' in the agent's decisions is -1; expected a finite number >= 0"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":1e999,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "malformed JSON"}, /* overflow: not finite */
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":NaN,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "malformed JSON"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":Infinity,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "malformed JSON"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":\"3\",\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "'flops' in the agent's decisions is a string"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"iterations\":-2,\"decisions\":[{\"target\":0},{\"target\":0}]}",
+       "'iterations'"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1,\"bw_share\":1.5},{\"target\":0}]}",
+       "share above 1"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1,\"partition\":-2},{\"target\":0}]}",
+       "'partition' in decision 0 is -2"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1,\"tx_window\":-1},{\"target\":0}]}",
+       "'tx_window' in decision 0 is -1"},
+      {"{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[{\"target\":1,\"price\":null},{\"target\":0}]}",
+       "'price' in decision 0 is null"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    mec_decision_t out[2];
+    mec_cost_t cost;
+    char err[512];
+    int rc = parse_dec(bad[k].json, 2, out, &cost, err, sizeof err);
+    CHECK(rc == -1);
+    if (!strstr(err, bad[k].want)) {
+      fprintf(stderr, "case %zu (%s): message '%s' lacks '%s'\n", k, bad[k].json, err, bad[k].want);
+      CHECK(0);
+    }
+    CHECK(strchr(err, '\n') == NULL);
+    CHECK(cost.flops == 0); /* nothing is taken from a refused reply */
+  }
+  /* a NUL byte inside the message */
+  static const char nul[] = "{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":[]}\0xyz";
+  mec_decision_t out[1];
+  mec_cost_t cost = {0};
+  char err[512];
+  CHECK(ext_parse_decisions(nul, sizeof nul - 1, 7, 0, N_SERVERS, out, &cost, err, sizeof err) == -1);
+  CHECK(strstr(err, "malformed JSON") != NULL);
+  /* deep nesting is refused before the (recursive) parser sees it; brackets inside strings do not count */
+  size_t deep_n = 20000;
+  char *deep = malloc(deep_n * 2 + 128);
+  int w = sprintf(deep, "{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"decisions\":");
+  memset(deep + w, '[', deep_n);
+  memset(deep + w + deep_n, ']', deep_n);
+  strcpy(deep + w + 2 * deep_n, "}");
+  CHECK(parse_dec(deep, 0, out, &cost, err, sizeof err) == -1);
+  CHECK(strstr(err, "deeper than 8 levels") != NULL);
+  free(deep);
+  const char *strs = "{\"schema\":1,\"type\":\"error\",\"message\":\"[[[[[[[[[[[[{{{{{{{{\\\"[[[[\"}";
+  CHECK(parse_dec(strs, 0, out, &cost, err, sizeof err) == -1);
+  CHECK(strstr(err, "the agent reported an error") != NULL);
+  /* control characters the agent sends in a message never break the line */
+  const char *ctl = "{\"schema\":1,\"type\":\"error\",\"message\":\"line1\\nline2\\u0007\"}";
+  CHECK(parse_dec(ctl, 0, out, &cost, err, sizeof err) == -1);
+  CHECK(strchr(err, '\n') == NULL && strchr(err, '\a') == NULL && strstr(err, "line1 line2") != NULL);
+}
+
+static void test_hello_and_bye(void)
+{
+  char agent[64], err[512];
+  const char *ok = "{\"schema\":1,\"type\":\"hello\",\"agent\":\"Greedy\"}";
+  CHECK(ext_parse_hello(ok, strlen(ok), agent, sizeof agent, err, sizeof err) == 0);
+  CHECK(strcmp(agent, "Greedy") == 0);
+  const char *noagent = "{\"schema\":1,\"type\":\"hello\"}";
+  CHECK(ext_parse_hello(noagent, strlen(noagent), agent, sizeof agent, err, sizeof err) == 0);
+  const char *v = "{\"schema\":0,\"type\":\"hello\"}";
+  CHECK(ext_parse_hello(v, strlen(v), agent, sizeof agent, err, sizeof err) == -1);
+  CHECK(strstr(err, "schema version mismatch: the agent speaks version 0") != NULL);
+  const char *extra = "{\"schema\":1,\"type\":\"hello\",\"version\":2}";
+  CHECK(ext_parse_hello(extra, strlen(extra), agent, sizeof agent, err, sizeof err) == -1);
+  CHECK(strstr(err, "unknown field 'version'") != NULL);
+  const char *num = "{\"schema\":1,\"type\":\"hello\",\"agent\":5}";
+  CHECK(ext_parse_hello(num, strlen(num), agent, sizeof agent, err, sizeof err) == -1);
+  const char *bye = "{\"schema\":1,\"type\":\"bye\"}";
+  CHECK(ext_parse_bye(bye, strlen(bye), err, sizeof err) == 0);
+  CHECK(ext_parse_bye(ok, strlen(ok), err, sizeof err) == -1);
+}
+
+/* The requests are JSON that Jansson reads back exactly. */
+static void test_requests_round_trip(void)
+{
+  mec_md_info_t md[2] = {{.cpu_hz = 1e9, .tx_power_w = 0.1, .kappa = 1e-28, .distance_m = 35, .gain = 1.2345678901234567e-9,
+                          .up_rate_bps = 0.1, .down_rate_bps = 2e7},
+                         {.cpu_hz = 5e8, .up_rate_bps = 1, .down_rate_bps = 1}};
+  mec_server_info_t srv[1] = {{.cpu_hz = 4e9, .cores = 2, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3,
+                               .queued = 3, .in_service = 2, .backlog_cycles = 7.5e9, .load_factor = 1.875}};
+  mec_system_t sys = {.n_md = 2, .n_servers = 1, .md = md, .server = srv, .now = 0.30000000000000004, .slot_s = 1,
+                      .bandwidth_hz = 1e7, .noise_w_per_hz = 3.98e-21, .bs_tx_power_w = 1, .seed = 42,
+                      .decider_hz = 2.5e9};
+  ext_buf_t b = {0};
+  ext_encode_hello(&b, &sys, "endpoint=ipc:///x,\"q\"\\\n");
+  json_error_t je;
+  json_t *h = json_loads(b.p, JSON_REJECT_DUPLICATES, &je);
+  CHECK(h != NULL);
+  CHECK(json_integer_value(json_object_get(h, "schema")) == MEC_EXT_SCHEMA);
+  CHECK(strcmp(json_string_value(json_object_get(h, "args")), "endpoint=ipc:///x,\"q\"\\\n") == 0);
+  CHECK(json_integer_value(json_object_get(h, "seed")) == 42);
+  json_t *d0 = json_array_get(json_object_get(h, "devices"), 0);
+  CHECK(json_real_value(json_object_get(d0, "gain")) == 1.2345678901234567e-9);
+  CHECK(json_real_value(json_object_get(d0, "up_rate_bps")) == 0.1);
+  CHECK(json_array_size(json_object_get(h, "devices")) == 2);
+  CHECK(json_number_value(json_object_get(h, "now")) == 0.30000000000000004);
+  json_decref(h);
+
+  /* a batch of 3 tasks from devices 1, 0, 1: devices listed once each */
+  mec_task_t t[3] = {{.id = 5, .md = 1, .dnn = -1, .arrival = 0.1, .input_bits = 3e6, .cycles = 1e9, .output_bits = 8e3},
+                     {.id = 6, .md = 0, .dnn = 2, .arrival = 0.2, .input_bits = 1, .cycles = 2, .output_bits = 3,
+                      .deadline = 0.5},
+                     {.id = 7, .md = 1, .dnn = -1}};
+  mec_batch_t batch = {3, t};
+  ext_buf_t oc = {0};
+  mec_outcome_t o = {.task = t[0], .decision = mec_decision_default(), .delay_s = 0.25, .energy_j = 0.5, .missed = 1};
+  o.decision.target = 1;
+  ext_encode_outcome(&oc, &o);
+  ext_encode_outcome(&oc, &o);
+  ext_encode_decide(&b, 9, &sys, &batch, oc.p);
+  json_t *r = json_loads(b.p, JSON_REJECT_DUPLICATES, &je);
+  CHECK(r != NULL);
+  CHECK(strcmp(json_string_value(json_object_get(r, "type")), "decide") == 0);
+  CHECK(json_integer_value(json_object_get(r, "seq")) == 9);
+  json_t *devs = json_object_get(r, "devices");
+  CHECK(json_array_size(devs) == 2);
+  CHECK(json_integer_value(json_object_get(json_array_get(devs, 0), "md")) == 1);
+  CHECK(json_integer_value(json_object_get(json_array_get(devs, 1), "md")) == 0);
+  json_t *tasks = json_object_get(r, "tasks");
+  CHECK(json_array_size(tasks) == 3);
+  CHECK(json_integer_value(json_object_get(json_array_get(tasks, 1), "dnn")) == 2);
+  CHECK(json_number_value(json_object_get(json_array_get(tasks, 1), "deadline")) == 0.5);
+  json_t *s0 = json_array_get(json_object_get(r, "servers"), 0);
+  CHECK(json_integer_value(json_object_get(s0, "queued")) == 3);
+  CHECK(json_number_value(json_object_get(s0, "backlog_cycles")) == 7.5e9);
+  json_t *outs = json_object_get(r, "outcomes");
+  CHECK(json_array_size(outs) == 2);
+  CHECK(json_integer_value(json_object_get(json_array_get(outs, 0), "target")) == 1);
+  CHECK(json_integer_value(json_object_get(json_array_get(outs, 0), "missed")) == 1);
+  json_decref(r);
+
+  /* no outcomes: an empty array; bye carries the rest */
+  ext_encode_decide(&b, 10, &sys, &batch, NULL);
+  r = json_loads(b.p, 0, &je);
+  CHECK(r && json_array_size(json_object_get(r, "outcomes")) == 0);
+  json_decref(r);
+  ext_encode_bye(&b, oc.p);
+  r = json_loads(b.p, 0, &je);
+  CHECK(r && json_array_size(json_object_get(r, "outcomes")) == 2);
+  json_decref(r);
+
+  /* non-finite numbers: +inf as 1e999 (Python reads inf), NaN as null */
+  ext_buf_reset(&b);
+  ext_buf_num(&b, INFINITY);
+  ext_buf_str(&b, ",");
+  ext_buf_num(&b, -INFINITY);
+  ext_buf_str(&b, ",");
+  ext_buf_num(&b, NAN);
+  CHECK(strcmp(b.p, "1e999,-1e999,null") == 0);
+  ext_buf_free(&b);
+  ext_buf_free(&oc);
+}
+
+int main(void)
+{
+  RUN(test_good_decisions);
+  RUN(test_bad_decisions);
+  RUN(test_hello_and_bye);
+  RUN(test_requests_round_trip);
+  return CHECK_DONE();
+}
