@@ -19,7 +19,8 @@ pass=0 fail=0
 # CELL|ARGS: small_cell with the baselines and TPOS; dynn_cell (reserved CPU shares, staged
 # decisions) with the DyNN policies that need no model file; memtl_cell with the exact search, and
 # with a tiny MEMTL model learning online through a drift (background work on the server, whose
-# actor may still run when the run ends), when mecsim-train-memtl is next to the binary
+# actor may still run when the run ends), when mecsim-train-memtl is next to the binary; and the
+# policy external with a Python agent (below)
 memtl=()
 tool="$(dirname "$bin")/mecsim-train-memtl"
 if [ -x "$tool" ] && OPENBLAS_NUM_THREADS=1 "$tool" gen --n-mt 5 --samples 600 --seed 1 --out "$tmp/d.h5" \
@@ -44,5 +45,25 @@ for c in "small_cell|--policy greedy" "small_cell|--policy random --decide per-s
     grep -E "lost:|ERROR SUMMARY|Invalid|uninitialised" "$tmp/log" | head -20
   fi
 done
+# policy external: mecsim (under valgrind, with libzmq's threads) asks a Python greedy agent for
+# every decision over ipc (docs/external.md)
+if /usr/bin/python3 -c "import zmq" 2> /dev/null; then
+  PYTHONPATH="$src/python" timeout 300 /usr/bin/python3 -m mecsim mecsim.baselines:Greedy "ipc://$tmp/agent.sock" \
+    > "$tmp/agent.log" 2>&1 &
+  agent=$!
+  valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+    --error-exitcode=9 "$bin" "$src/platforms/small_cell.xml" "$src/deployments/small_cell.xml" --policy external \
+    --policy_args "endpoint=ipc://$tmp/agent.sock" --tasks_per_md 3 --trace "$tmp/t.h5" --quiet > "$tmp/log" 2>&1
+  rc=$?
+  kill "$agent" 2> /dev/null
+  wait "$agent" 2> /dev/null
+  if [ $rc -eq 0 ] && grep -q "ERROR SUMMARY: 0 errors" "$tmp/log"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: valgrind on small_cell with --policy external (exit $rc)"
+    grep -E "lost:|ERROR SUMMARY|Invalid|uninitialised|mecsim:" "$tmp/log" | head -20
+  fi
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
