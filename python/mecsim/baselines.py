@@ -71,3 +71,11 @@ class Greedy:
                 s.queued += 1
         flops = evaluated * GREEDY_FLOPS_PER_TARGET + len(batch) * GREEDY_FLOPS_PER_UPDATE
         return {"decisions": out, "flops": flops, "iterations": float(evaluated)}
+
+
+class Local:
+    """Every task local, no compute declared: the no-op agent of bench/bench_external.py, whose runs
+    measure the transport (a round trip per decision) against the built-in `local`."""
+
+    def decide(self, state, batch):
+        return {"decisions": [0] * len(batch), "flops": 0.0}
