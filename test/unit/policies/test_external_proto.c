@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,11 +265,87 @@ static void test_requests_round_trip(void)
   ext_buf_free(&oc);
 }
 
+/* Mutation fuzzing of the agent's replies (untrusted input, like a platform file): 20,000 seeded
+ * mutants of good replies (bytes replaced by JSON's own characters or controls, bytes deleted,
+ * nesting inserted, truncation). Each is accepted with decisions and cost that keep the schema's
+ * promises, or refused with a non-empty one-line message; ASan watches the parser. */
+static uint64_t lcg(uint64_t *x)
+{
+  *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return *x >> 33;
+}
+
+static void test_mutated_replies(void)
+{
+  static const char *const good[] = {
+      "{\"schema\":1,\"type\":\"decisions\",\"seq\":7,\"flops\":1234.5,\"iterations\":8,\"decisions\":["
+      "{\"target\":0},{\"target\":3,\"bw_share\":0.25,\"cpu_share\":0.5,\"tx_power_w\":0.1,"
+      "\"offload_frac\":0.3,\"tx_offset\":0.01,\"tx_window\":0.02}]}",
+      "{\"schema\":1,\"type\":\"error\",\"message\":\"agent failed\"}",
+  };
+  static const char alphabet[] = "{}[]\":,.-+eE0123456789 \n\t\\ntul\x01\x7f";
+  uint64_t x = 12345;
+  int accepted = 0, refused = 0, bad = 0;
+  char buf[1024];
+  for (int m = 0; m < 20000; m++) {
+    const char *g = good[lcg(&x) % 2];
+    size_t len = strlen(g);
+    memcpy(buf, g, len + 1);
+    int k = 1 + (int)(lcg(&x) % 4);
+    for (int j = 0; j < k && len > 0; j++) {
+      size_t at = lcg(&x) % len;
+      switch (lcg(&x) % 4) {
+      case 0: /* replace */
+        buf[at] = alphabet[lcg(&x) % (sizeof alphabet - 1)];
+        break;
+      case 1: /* delete */
+        memmove(buf + at, buf + at + 1, len - at);
+        len--;
+        break;
+      case 2: /* insert nesting */
+        if (len + 8 < sizeof buf) {
+          memmove(buf + at + 8, buf + at, len - at + 1);
+          memcpy(buf + at, (lcg(&x) & 1) ? "[[[[[[[[" : "{\"a\":[{\"", 8);
+          len += 8;
+        }
+        break;
+      default: /* truncate */
+        buf[at] = '\0';
+        len = at;
+      }
+    }
+    mec_decision_t out[2] = {mec_decision_default(), mec_decision_default()};
+    mec_cost_t cost = {0};
+    char err[512] = "";
+    int rc = ext_parse_decisions(buf, len, 7, 2, N_SERVERS, out, &cost, err, sizeof err);
+    if (rc == 0) {
+      accepted++;
+      for (int i = 0; i < 2; i++)
+        if (out[i].target < 0 || out[i].target > N_SERVERS)
+          bad++;
+      if (!isfinite(cost.flops) || cost.flops < 0)
+        bad++;
+    } else if (rc == -1 && err[0] && !strchr(err, '\n')) {
+      refused++;
+    } else {
+      bad++;
+    }
+    char agent[64];
+    if (ext_parse_hello(buf, len, agent, sizeof agent, err, sizeof err) != 0 && (!err[0] || strchr(err, '\n')))
+      bad++;
+    if (ext_parse_bye(buf, len, err, sizeof err) != 0 && (!err[0] || strchr(err, '\n')))
+      bad++;
+  }
+  CHECK(bad == 0);
+  CHECK(accepted > 0 && refused > 10000); /* the mutants reach both sides */
+}
+
 int main(void)
 {
   RUN(test_good_decisions);
   RUN(test_bad_decisions);
   RUN(test_hello_and_bye);
   RUN(test_requests_round_trip);
+  RUN(test_mutated_replies);
   return CHECK_DONE();
 }
