@@ -18,7 +18,7 @@
 #   K_T=14 (K of the T sweep)   ITERATIONS=1500   SAMPLES=20000 (training slots)   EVAL_SLOTS=1000
 #   ALPHA=1   LAMBDA0=5   JOBS=2   FIGS=docs/figures
 #   SIM_ARGS="" (more analysis/bcos_runs.py options, e.g. "--seeds 101 --slots 10" for a smoke run)
-# Takes ~30 min on 2 cores (training ~2.5 min per model). Resumable: finished models and traces are
+# Takes ~45 min on 2 cores (training ~2.5 min per model, 17 models). Resumable: finished models and traces are
 # kept. Bit-identical on rerun with the same binaries (one BLAS thread).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
