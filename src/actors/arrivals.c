@@ -1,5 +1,5 @@
 /* arrivals.c - the workload: one actor generates every device's tasks at
- * their arrival times and starts one task-flow actor per task on the
+ * their arrival times and hands each to a task worker (task_flow.c) on the
  * device's host, so a slow task does not hold back the next arrival.
  *
  * Why one generator and not one actor per device: SimGrid clears and keeps
@@ -98,11 +98,7 @@ static void start_task(const pending_t *p)
   ctx->task.cycles = p->cycles;
   ctx->task.output_bits = p->out;
   ctx->task.deadline = p->deadline;
-  w->tasks_in_flight++; /* until the task's actor exits (task_flow.c) */
-  mec_world_track(ctx);
-  sg_actor_t a = sg_actor_init("task", m->host);
-  sg_actor_set_data(a, ctx);
-  sg_actor_start_(a, mec_task_flow, 0, NULL);
+  mec_task_start(ctx); /* a worker follows it (task_flow.c) */
   wake_sampler(w);
 }
 
@@ -232,6 +228,9 @@ void mec_arrivals(int argc, char **argv)
     sift_down(h, n, 0);
   }
   w->arrivals_done = 1;
-  if (!w->failed)
+  if (!w->failed) {
     wake_sampler(w); /* waiting for an arrival that will not come: it ends */
+    if (w->tasks_in_flight == 0)
+      mec_workers_retire(); /* else the worker of the last task does it */
+  }
 }

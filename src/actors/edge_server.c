@@ -40,6 +40,7 @@ static void serve_reserved(mec_server_state_t *st, mec_task_ctx_t *ctx)
   st->in_service++;
   ctx->rec.exec_start = simgrid_get_clock();
   sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
+  sg_exec_set_host(e, st->host); /* the task's worker is elsewhere (task_flow.c) */
   double share = ctx->decision.cpu_share < 1 ? ctx->decision.cpu_share : 1;
   sg_exec_set_bound(e, share * sg_host_get_speed(st->host));
   int slot = st->n_reserved++;
@@ -76,6 +77,7 @@ void mec_edge_server_serve(int s, mec_task_ctx_t *ctx)
   st->in_service++;
   ctx->rec.exec_start = simgrid_get_clock();
   sg_exec_t e = sg_actor_exec_init(ctx->server_cycles);
+  sg_exec_set_host(e, st->host); /* the task's worker is elsewhere (task_flow.c) */
   st->running[core] = e;
   sg_exec_start(e);
   sg_exec_wait(e);
@@ -121,7 +123,7 @@ void mec_edge_server_run_slots(int srv, mec_task_ctx_t *ctx, const mec_tpos_stra
       ctx->rec.exec_start = simgrid_get_clock();
     /* One execution on one core: the speed eq. 7 assumes. More than `cores`
      * executions at once share the cores (SimGrid's model): contention. */
-    sg_actor_execute(cycles);
+    mec_execute_on(st->host, cycles);
     ctx->rec.exec_end = simgrid_get_clock();
   }
   st->in_service--;

@@ -16,7 +16,6 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
-#include <simgrid/mailbox.h>
 #include <simgrid/semaphore.h>
 #include <string.h>
 #include <xbt/sysdep.h>
@@ -35,7 +34,7 @@ static int wifi_level(const mec_md_state_t *m, double rate_bps)
   return best;
 }
 
-double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, int uplink)
+double mec_radio_transfer(int md, double bits, double rate_bps, int uplink)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[md];
@@ -52,10 +51,8 @@ double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, i
      * bit: the size is exact to 0.05 % of a bit (1e15 bits, the largest
      * task, is 1e18 units, within a long). */
     sg_link_set_bandwidth(m->radio, rate_bps * RADIO_UNITS_PER_BIT);
-    long units = (long)llround(bits * RADIO_UNITS_PER_BIT);
-    sg_comm_t c = sg_mailbox_put_async(m->radio_mb, payload, units);
-    sg_mailbox_get(m->radio_mb);
-    sg_comm_wait(c);
+    double units = (double)llround(bits * RADIO_UNITS_PER_BIT);
+    sg_host_sendto(m->host, m->host, units); /* the route from the MD to itself is its radio link */
   }
   if (--m->radio_users > 0)
     sg_sem_release(m->radio_free);

@@ -7,7 +7,7 @@
  * radio carries one transfer at a time; the caller waits its turn (FIFO).
  * Returns the simulated time the transmission started (after the wait);
  * the transfer is over when the call returns. */
-double mec_radio_transfer(int md, void *payload, double bits, double rate_bps, int uplink);
+double mec_radio_transfer(int md, double bits, double rate_bps, int uplink);
 
 /* The band of one TDMA frame (the uploads of one decision, identified by its
  * decide_end): its sub-slots follow each other on the whole band, so an MD

@@ -472,9 +472,6 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
   m->path_gain = mec_path_gain(pow(10.0, sc->path_gain_db / 10.0), sc->l0, p.distance, sc->path_loss_exp);
   m->fading_slot = -1;
   m->dnn = p.dnn;
-  char mb[64];
-  snprintf(mb, sizeof mb, "radio:%d", i);
-  m->radio_mb = sg_mailbox_by_name(mb);
   m->radio_free = sg_sem_init(0);
   mec_md_info_t *info = &w->md_info[i];
   info->cpu_hz = sg_host_get_speed(h);
@@ -815,14 +812,13 @@ void mec_world_free(mec_world_t *w)
   free(w->replay);
   free(w->batch);
   free(w->arrivals);
-  /* tasks whose actor was killed (a failure) before it first ran: their
+  /* tasks whose worker was killed (a failure) before it first ran: its
    * on-exit callback was never registered */
   for (mec_task_ctx_t *t = w->live, *next; t; t = next) {
     next = t->live_next;
-    if (t->wake)
-      sg_sem_destroy(t->wake);
     free(t);
   }
+  mec_workers_free(w);
   free(w);
   if (mec_world == w)
     mec_world = NULL; /* task actors cut by --until exit after this (free_ctx) */

@@ -1,11 +1,21 @@
-/* task_flow.c - the life of one task, as one actor that follows it:
+/* task_flow.c - the life of one task, followed by one actor (its worker):
  *
  *   decision -> local part on the MD -> radio upload -> BS -> fiber hops to
  *   server m -> FCFS queue -> execution -> fiber back -> radio download.
  *
  * Every delay is a SimGrid activity (execution, communication) or a wait on
- * another actor; nothing sleeps for a computed delay. The actor moves with
- * the data (sg_actor_set_host), so each phase runs where it happens. */
+ * another actor; nothing sleeps for a computed delay. Each execution runs
+ * on the host that computes (mec_execute_on) and each transfer goes between
+ * the hosts at its ends (sg_host_sendto), wherever the worker itself is: it
+ * does not move with the data, because moving an actor (sg_actor_set_host)
+ * costs a quarter of a communication in SimGrid.
+ *
+ * Workers are pooled: a worker that has finished its task waits for the next
+ * one instead of ending, and a new worker starts only when every worker is
+ * busy. Starting and ending a SimGrid actor costs about 12 us (its stack,
+ * and the C++ exception that unwinds it at its end), a hand-off to a waiting
+ * worker under 1 us (docs/performance.md); what the simulation does is the
+ * same either way. */
 #include "actors/radio_link.h"
 #include "actors/tpos_sim.h"
 #include "actors/world.h"
@@ -35,28 +45,12 @@ static void fiber(const mec_server_state_t *st, double bits, int reverse)
   }
 }
 
-static void free_ctx(int killed, void *data)
-{
-  (void)killed;
-  mec_task_ctx_t *ctx = data;
-  if (!mec_world) { /* cut by --until: SimGrid ends the actor at exit, after main freed the world */
-    free(ctx);
-    return;
-  }
-  mec_world->tasks_in_flight--;
-  mec_world_untrack(ctx);
-  if (ctx->wake)
-    sg_sem_destroy(ctx->wake);
-  free(ctx);
-}
-
 /* The local part of a partially offloaded task runs on the MD's CPU while
- * the task's own actor uploads and follows the remote part. It is a helper
- * actor on the MD host rather than an execution started by the task's actor:
- * that actor moves to the BS and the server (sg_actor_set_host migrates the
- * executions it started), and it needs the time the local part actually
- * ended, which it learns here without polling. The helper and the task's
- * actor share this record; the last of them to exit frees it. */
+ * the task's worker uploads and follows the remote part. It is a helper
+ * actor on the MD host rather than an execution the worker leaves running:
+ * the worker needs the time the local part actually ended, which it learns
+ * here without polling. The helper and the worker share this record; the
+ * last of them to let go of it frees it. */
 typedef struct local_part {
   double cycles;
   double end;    /* set by the helper when its execution is done */
@@ -134,7 +128,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
     return;
   }
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
+    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
   if (w->per_slot) { /* the BS controller decides the slot's batch and wakes us */
     mec_fifo_push(&w->requests, ctx);
     if (w->controller_idle) {
@@ -144,8 +138,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
     sg_sem_acquire(ctx->wake);
   } else {
     /* The BS CPU decides one request at a time, FCFS: the request is
-     * computed on the BS host by this actor when the CPU is free. */
-    sg_actor_set_host(sg_actor_self(), w->bs);
+     * computed on the BS host (for this actor) when the CPU is free. */
     if (w->controller_busy) {
       mec_fifo_push(&w->requests, ctx);
       sg_sem_acquire(ctx->wake); /* handed the controller by the request ahead */
@@ -157,21 +150,16 @@ static void obtain_decision(mec_task_ctx_t *ctx)
       sg_sem_release(next->wake); /* stays busy: the next request has it */
     else
       w->controller_busy = 0;
-    sg_actor_set_host(sg_actor_self(), w->md[ctx->task.md].host);
   }
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, ctx, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0), 0);
+    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0), 0);
   ctx->rec.decide_end = simgrid_get_clock();
 }
 
-void mec_task_flow(int argc, char **argv)
+/* Runs one task from its arrival to its end (or a failure). */
+static void run_task(mec_task_ctx_t *ctx)
 {
-  (void)argc;
-  (void)argv;
   mec_world_t *w = mec_world;
-  mec_task_ctx_t *ctx = sg_actor_self_get_data();
-  ctx->wake = sg_sem_init(0); /* before on_exit: a kill at that call runs free_ctx at once */
-  sg_actor_on_exit(free_ctx, ctx);
   int i = ctx->task.md;
   mec_md_state_t *m = &w->md[i];
   trace_task_rec_t *r = &ctx->rec;
@@ -248,12 +236,12 @@ void mec_task_flow(int argc, char **argv)
     if (partial) {
       if (!(lp = local_part_start(m->host, local_cycles)))
         return;
-      sg_actor_on_exit(local_part_exit, lp); /* this actor's reference, also if it is killed */
+      ctx->local_part = lp; /* the worker's reference, dropped at the end of the task or if killed */
     } else {
       if (carry) /* the MD runs its tasks' local layers one after the other */
         mec_tpos_carry_cpu_take(i);
       r->local_start = simgrid_get_clock();
-      sg_actor_execute(local_cycles);
+      mec_execute_on(m->host, local_cycles);
       r->local_end = simgrid_get_clock();
       if (carry)
         mec_tpos_carry_cpu_give(i);
@@ -287,18 +275,16 @@ void mec_task_flow(int argc, char **argv)
     }
     /* The radio does one transfer at a time: up_start - up_wait_start is the
      * wait for it (with TDMA, the wait for the sub-slot and the band first). */
-    r->up_start = mec_radio_transfer(i, ctx, ctx->upload_bits, r->up_rate_bps, 1);
+    r->up_start = mec_radio_transfer(i, ctx->upload_bits, r->up_rate_bps, 1);
     r->up_end = simgrid_get_clock();
     if (band)
       mec_tdma_band_release(band);
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
 
-    sg_actor_set_host(sg_actor_self(), w->bs);
     r->fwd_start = simgrid_get_clock();
     fiber(st, ctx->upload_bits, 0);
     r->fwd_end = simgrid_get_clock();
 
-    sg_actor_set_host(sg_actor_self(), st->host);
     r->queue_enter = simgrid_get_clock();
     if (slotted) {
       /* TPOS slot model: the subtasks run in their slots on the server host */
@@ -311,9 +297,8 @@ void mec_task_flow(int argc, char **argv)
     r->down_start = simgrid_get_clock();
     fiber(st, down_bits, 1);
     r->down_fiber_end = simgrid_get_clock(); /* at the BS: asks for the MD's radio */
-    sg_actor_set_host(sg_actor_self(), m->host);
     if (down_bits > 0)
-      r->down_radio_start = mec_radio_transfer(i, ctx, down_bits, mec_world_down_rate(i, d->bw_share), 0);
+      r->down_radio_start = mec_radio_transfer(i, down_bits, mec_world_down_rate(i, d->bw_share), 0);
     else
       r->down_radio_start = r->down_fiber_end; /* no radio transfer: = down_fiber_end = down_end */
     r->down_end = simgrid_get_clock();
@@ -327,4 +312,119 @@ void mec_task_flow(int argc, char **argv)
              (unsigned long long)ctx->task.id, i, d->partition, d->slot, choice.predicted_delay,
              simgrid_get_clock() - r->decide_end);
   mec_world_task_done(ctx);
+}
+
+/* A worker: an actor that follows one task at a time. Its records are owned
+ * by the world (all_workers), so a worker killed before it ever ran leaks
+ * nothing; its task, if it has one, is freed when it is killed. */
+typedef struct mec_worker {
+  sg_sem_t wake;           /* the next task is here (and, during a task, its ctx->wake) */
+  mec_task_ctx_t *ctx;     /* its task; NULL when told to end */
+  struct mec_worker *next_idle, *next_all;
+} mec_worker_t;
+
+/* The task is over (done, or its run failed): forget it. */
+static void task_free(mec_task_ctx_t *ctx)
+{
+  mec_world_t *w = mec_world;
+  w->tasks_in_flight--;
+  mec_world_untrack(ctx);
+  if (ctx->local_part)
+    local_part_unref(ctx->local_part);
+  free(ctx);
+}
+
+static void worker_exit(int killed, void *data)
+{
+  (void)killed;
+  mec_worker_t *k = data;
+  if (!mec_world) /* the world, and with it this record and its task, are gone */
+    return;
+  if (k->ctx) { /* killed during a task (a failure, or --until) */
+    task_free(k->ctx);
+    k->ctx = NULL;
+  }
+}
+
+static void worker_main(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  mec_world_t *w = mec_world;
+  mec_worker_t *k = sg_actor_self_get_data();
+  sg_actor_on_exit(worker_exit, k);
+  for (;;) {
+    mec_task_ctx_t *ctx = k->ctx;
+    if (!ctx)
+      return; /* retired: no more tasks */
+    /* TPOS's game code charges its best responses with sg_actor_execute
+     * on the MD host: a TPOS task's worker sits there */
+    sg_host_t home = w->md[ctx->task.md].host;
+    if (mec_tpos_sim_role() != MEC_TPOS_SIM_NONE && sg_actor_get_host(sg_actor_self()) != home)
+      sg_actor_set_host(sg_actor_self(), home);
+    run_task(ctx);
+    k->ctx = NULL;
+    task_free(ctx);
+    if (w->failed)
+      return;
+    if (w->arrivals_done && w->tasks_in_flight == 0) {
+      mec_workers_retire(); /* the last task is done: every worker ends */
+      return;
+    }
+    k->next_idle = w->idle_workers;
+    w->idle_workers = k;
+    sg_sem_acquire(k->wake);
+  }
+}
+
+void mec_task_start(mec_task_ctx_t *ctx)
+{
+  mec_world_t *w = mec_world;
+  w->tasks_in_flight++; /* until its worker is done with it */
+  mec_world_track(ctx);
+  mec_worker_t *k = w->idle_workers;
+  if (k) {
+    w->idle_workers = k->next_idle;
+    k->ctx = ctx;
+    ctx->wake = k->wake;
+    sg_sem_release(k->wake);
+    return;
+  }
+  k = calloc(1, sizeof *k);
+  if (!k) {
+    mec_world_fail("out of memory starting a worker for a task of MD %d", ctx->task.md);
+    return;
+  }
+  k->wake = sg_sem_init(0);
+  k->ctx = ctx;
+  ctx->wake = k->wake;
+  k->next_all = w->all_workers;
+  w->all_workers = k;
+  w->workers++;
+  sg_actor_t a = sg_actor_init("task", w->md[ctx->task.md].host);
+  sg_actor_set_data(a, k);
+  sg_actor_start_(a, worker_main, 0, NULL);
+}
+
+void mec_workers_retire(void)
+{
+  mec_world_t *w = mec_world;
+  while (w->idle_workers) {
+    mec_worker_t *k = w->idle_workers;
+    w->idle_workers = k->next_idle;
+    k->ctx = NULL;
+    sg_sem_release(k->wake);
+  }
+}
+
+void mec_workers_free(mec_world_t *w)
+{
+  while (w && w->all_workers) {
+    mec_worker_t *k = w->all_workers;
+    w->all_workers = k->next_all;
+    sg_sem_destroy(k->wake);
+    free(k);
+  }
+  if (w)
+    w->idle_workers = NULL;
 }

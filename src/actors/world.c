@@ -201,12 +201,24 @@ static void take_effect(mec_task_ctx_t **batch, const mec_decision_t *dec, size_
   }
 }
 
-static void execute_flops(double flops)
+void mec_execute_on(sg_host_t host, double flops)
+{
+  if (host == sg_host_self()) {
+    sg_actor_execute(flops);
+    return;
+  }
+  sg_exec_t e = sg_actor_exec_init(flops);
+  sg_exec_set_host(e, host);
+  sg_exec_start(e);
+  sg_exec_wait(e);
+}
+
+static void execute_flops(sg_host_t host, double flops)
 {
   /* A compute shorter than SimGrid's time accuracy (1e-9 s) cannot move the
    * clock: skip the activity (e.g. a 3-flop random draw). */
-  if (flops > 0 && flops / sg_host_get_speed(sg_host_self()) >= 1e-9)
-    sg_actor_execute(flops);
+  if (flops > 0 && flops / sg_host_get_speed(host) >= 1e-9)
+    mec_execute_on(host, flops);
 }
 
 /* Background work of a policy (mec_cost_t.bg_flops), run by its own daemon
@@ -234,7 +246,7 @@ static void background_actor(int argc, char **argv)
   sg_actor_daemonize(sg_actor_self());
   trace_background_rec_t r = {.time_start = simgrid_get_clock(), .server = job->server + 1, .kind = job->kind,
                               .flops = job->flops, .samples = job->samples};
-  execute_flops(job->flops);
+  execute_flops(sg_host_self(), job->flops);
   r.time_done = simgrid_get_clock();
   if (w->policy->background_done)
     w->policy->background_done(w->policy_state, job->id, r.time_done);
@@ -284,7 +296,10 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
   }
   /* Servers, and the channels of the batch's devices only: refreshing all
    * 10^5 devices per decision would make per-task decisions O(N). */
-  mec_world_refresh_servers();
+  if (!w->policy->static_view)
+    mec_world_refresh_servers();
+  else
+    w->sys.now = simgrid_get_clock();
   for (size_t i = 0; i < n; i++)
     refresh_md(tasks[i].md);
   mec_batch_t b = {n, tasks};
@@ -334,14 +349,16 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
       rc = -1;
     }
     int staged = rc == 0 && release && cost.staged;
+    /* the decision's compute runs on the deciding host: the BS, or the MD that decides its own task */
+    sg_host_t where = on_md ? w->md[tasks[0].md].host : w->bs;
     double t_local = NAN;
     if (rc == 0 && staged) {
-      execute_flops(cost.flops_local);
+      execute_flops(where, cost.flops_local);
       t_local = simgrid_get_clock();
       take_effect(batch, dec, n, 1, release);
-      execute_flops(cost.flops - cost.flops_local);
+      execute_flops(where, cost.flops - cost.flops_local);
     } else if (rc == 0) {
-      execute_flops(cost.flops);
+      execute_flops(where, cost.flops);
     }
     double t_done = simgrid_get_clock();
     if (rc == 0) {

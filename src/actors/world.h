@@ -28,10 +28,11 @@ struct mec_task_ctx {
   trace_task_rec_t rec;
   double server_cycles;  /* cycles the server runs (whole task, or the part after the partition) */
   double upload_bits;    /* bits sent over the radio (whole input, or the partition's output) */
-  sg_sem_t wake;         /* released when the decision is made / the server is done */
+  sg_sem_t wake;         /* its worker's semaphore: released when the decision is made / the server is done */
+  void *local_part;      /* partial offloading: the local part running beside it (task_flow.c) */
   mec_task_ctx_t *next;  /* link in a FIFO (controller requests, server queue) */
   mec_task_ctx_t *live_prev, *live_next; /* every task in flight (world.live): freed by the world if its
-                                            actor was killed before it ran */
+                                            worker was killed before it ran */
 };
 
 /* A FIFO of tasks in true arrival order (SimGrid mailboxes do not keep it). */
@@ -43,7 +44,7 @@ typedef struct mec_task_fifo {
 void mec_fifo_push(mec_task_fifo_t *q, mec_task_ctx_t *t);
 
 /* The list of tasks in flight: a task is tracked from its arrival until its
- * actor's exit; mec_world_free frees those whose actor never ran. */
+ * worker is done with it; mec_world_free frees those left when the run was cut. */
 void mec_world_track(mec_task_ctx_t *t);
 void mec_world_untrack(mec_task_ctx_t *t);
 mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q);
@@ -51,7 +52,6 @@ mec_task_ctx_t *mec_fifo_pop(mec_task_fifo_t *q);
 typedef struct mec_md_state {
   sg_host_t host;
   sg_link_t radio;          /* the MD's radio link (its loopback link, see docs/model.md) */
-  sg_mailbox_t radio_mb;    /* both ends of a radio transfer meet here */
   sg_sem_t radio_free;      /* hands the radio to the next waiting transfer, in FIFO order */
   int radio_users;          /* transfers using or waiting for the radio */
   gsl_rng *workload;        /* arrivals and task sizes */
@@ -100,6 +100,9 @@ typedef struct mec_world {
   sg_sem_t controller_wake;  /* per-slot: released by the first request after an idle spell */
   int controller_idle;       /* per-slot: the controller waits on controller_wake */
   mec_task_ctx_t *live;      /* every task in flight, newest first */
+  struct mec_worker *idle_workers; /* task workers waiting for a task (task_flow.c) */
+  struct mec_worker *all_workers;  /* every task worker ever started, freed with the world */
+  uint64_t workers;          /* task workers started (the most tasks in flight at once) */
   struct mec_tdma_band *tdma_bands; /* TDMA frames with uploads in progress or waiting (radio_link.c) */
   mec_task_ctx_t **batch;   /* per-slot batch buffer */
   void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
@@ -110,7 +113,7 @@ typedef struct mec_world {
   /* counters */
   uint64_t tasks_expected, tasks_done, tasks_missed, decisions;
   uint64_t tasks_dropped;   /* of tasks_done: dropped at their decision (trace column dropped) */
-  uint64_t tasks_in_flight; /* task-flow actors alive */
+  uint64_t tasks_in_flight; /* tasks arrived and not yet done */
   double last_done;         /* completion time of the last task */
   int arrivals_done;        /* the arrivals actor has started every task */
   uint64_t in_flight_limit; /* tasks in flight above which the run stops (knob max_in_flight, or automatic; arrivals.c) */
@@ -166,12 +169,26 @@ void mec_world_task_done(mec_task_ctx_t *ctx);
  * Returns 0, or -1 after mec_world_fail. */
 int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release);
 
+/* Runs `flops` on `host` for the calling actor, which need not be there:
+ * task workers stay where they are and start each execution on the host
+ * that computes (moving an actor costs as much as a quarter of a
+ * communication in SimGrid). */
+void mec_execute_on(sg_host_t host, double flops);
+
 /* Actor functions (registered by main). */
 void mec_mobile_device(int argc, char **argv);
 void mec_arrivals(int argc, char **argv);
 void mec_edge_server(int argc, char **argv);
 void mec_base_station(int argc, char **argv);
-void mec_task_flow(int argc, char **argv);
+
+/* Task workers (task_flow.c): a task in flight is followed by a worker actor,
+ * taken from a pool of idle ones or started when none is idle. */
+void mec_task_start(mec_task_ctx_t *ctx);
+/* No more tasks will come: the idle workers end (the last busy one ends when
+ * its task is done). */
+void mec_workers_retire(void);
+/* Frees every worker record (after the run, when no worker actor is left). */
+void mec_workers_free(mec_world_t *w);
 
 /* Called by a task's actor on server s's host: waits for a core (FCFS),
  * executes the task's server cycles, hands the core on. */

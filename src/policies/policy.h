@@ -163,6 +163,11 @@ typedef struct mec_policy_ops {
   void (*destroy)(void *state);                                     /* may be NULL */
   /* Background work bg_id (mec_cost_t.bg_flops) ended at simulated time now. May be NULL. */
   void (*background_done)(void *state, uint64_t bg_id, double now);
+  /* 1: decide reads none of the servers' dynamic fields (queued, in_service,
+   * backlog_cycles, load_factor), so the simulator need not compute them
+   * before each decision (it costs a SimGrid call per running execution).
+   * 0 (the default): they are up to date at every decision. */
+  int static_view;
 } mec_policy_ops_t;
 
 mec_decision_t mec_decision_default(void);

@@ -33,4 +33,5 @@ const mec_policy_ops_t mec_policy_local = {
     .decide = local_decide,
     .observe = NULL,
     .destroy = NULL,
+    .static_view = 1, /* reads only counts, speeds and hops */
 };

@@ -47,4 +47,5 @@ const mec_policy_ops_t mec_policy_offload_nearest = {
     .decide = nearest_decide,
     .observe = NULL,
     .destroy = NULL,
+    .static_view = 1, /* reads only counts, speeds and hops */
 };

@@ -85,4 +85,5 @@ const mec_policy_ops_t mec_policy_random = {
     .decide = random_decide,
     .observe = NULL,
     .destroy = random_destroy,
+    .static_view = 1, /* reads only counts, speeds and hops */
 };

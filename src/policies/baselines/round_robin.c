@@ -59,4 +59,5 @@ const mec_policy_ops_t mec_policy_round_robin = {
     .decide = rr_decide,
     .observe = NULL,
     .destroy = rr_destroy,
+    .static_view = 1, /* reads only counts, speeds and hops */
 };

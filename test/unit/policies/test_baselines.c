@@ -305,6 +305,52 @@ static void test_every_baseline_rejects_unknown_args(void)
   }
 }
 
+/* A policy that declares static_view must not read the servers' dynamic
+ * fields (the simulator leaves them stale): its decisions are the same with
+ * those fields scrambled. least-loaded, which reads them, is the control:
+ * the same scrambling changes its decisions, so the comparison can fail. */
+static void scramble(mec_server_info_t *sv, int n, double k)
+{
+  for (int s = 0; s < n; s++) {
+    sv[s].queued = (int)(7 * k) + s;
+    sv[s].in_service = (int)k % 3;
+    sv[s].backlog_cycles = (s == 0 ? 1e13 : 1e6) * k;
+    sv[s].load_factor = sv[s].backlog_cycles / sv[s].cpu_hz;
+  }
+}
+
+static void test_static_view_ignores_dynamic_state(void)
+{
+  const char *declared[] = {"local", "offload-nearest", "random", "round-robin"};
+  for (size_t i = 0; i < mec_policy_count(); i++) {
+    const mec_policy_ops_t *ops = mec_policy_at(i);
+    int listed = 0;
+    for (int j = 0; j < 4; j++)
+      listed |= strcmp(ops->name, declared[j]) == 0;
+    CHECK(ops->static_view == listed); /* a new policy opts in here, after this test covers it */
+  }
+  const char *names[] = {"local", "offload-nearest", "random", "round-robin", "least-loaded"};
+  for (int i = 0; i < 5; i++) {
+    mec_server_info_t a[3], b[3];
+    memcpy(a, servers3, sizeof a);
+    memcpy(b, servers3, sizeof b);
+    scramble(b, 3, 3.0);
+    mec_system_t sa = sys3(), sb = sys3();
+    sa.server = a;
+    sb.server = b;
+    inst_t pa, pb;
+    CHECK(inst_open(&pa, names[i], "", 5, &sa) == 0);
+    CHECK(inst_open(&pb, names[i], "", 5, &sb) == 0);
+    int ta[4], tb[4];
+    CHECK(inst_decide(&pa, &sa, tasks4, 4, ta, NULL) == 0);
+    CHECK(inst_decide(&pb, &sb, tasks4, 4, tb, NULL) == 0);
+    int same = memcmp(ta, tb, sizeof ta) == 0;
+    CHECK(same == (i < 4)); /* least-loaded (i = 4) must see the difference */
+    inst_close(&pa);
+    inst_close(&pb);
+  }
+}
+
 /* ---------------------------------------------------------------- random */
 
 #define NRAND 30000
@@ -446,6 +492,7 @@ int main(void)
   RUN(test_least_loaded_ties);
   RUN(test_round_robin_cycles);
   RUN(test_offloaders_need_servers);
+  RUN(test_static_view_ignores_dynamic_state);
   RUN(test_every_baseline_rejects_unknown_args);
   RUN(test_random_reproducible_and_order_free);
   RUN(test_random_uniform);
