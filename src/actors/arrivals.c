@@ -206,7 +206,7 @@ void mec_arrivals(int argc, char **argv)
       instant_left = 0;
     }
     /* The in-flight limit is checked once per instant, for all the tasks
-     * arriving then, before any of them starts: every task actor started
+     * arriving then, before any of them starts: every task worker started
      * earlier has run (the clock moved), so the failure's kill finds each one
      * past its set-up. Again if an instant has more tasks than counted (a
      * device's next task replayed at the same time). */

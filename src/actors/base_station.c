@@ -169,7 +169,7 @@ void mec_base_station(int argc, char **argv)
     sg_actor_start_(a, sampler, 0, NULL);
   }
   /* Per-task decisions need no controller actor: each request is computed
-   * on the BS host by its task's actor, FCFS (task_flow.c). */
+   * on the BS host for its task's worker, FCFS (task_flow.c). */
   if (w->per_slot) {
     /* A daemon: killed when the last task is done. */
     sg_actor_daemonize(sg_actor_self());
