@@ -34,10 +34,12 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_core_bench import timed  # noqa: E402  (the same measurement as the core benchmark)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -102,27 +104,6 @@ def parse_args():
     p.add_argument("--trace", action="store_true", help="write each run's trace (in --keep, else the work dir)")
     p.add_argument("--keep", default=None, help="keep the generated files and logs in this directory")
     return p.parse_args()
-
-
-def timed(cmd, log):
-    """Runs cmd under /usr/bin/time -v; returns (output, dict of measurements)."""
-    tv = log + ".time"
-    with open(log, "w") as out:
-        rc = subprocess.call(["/usr/bin/time", "-v", "-o", tv] + cmd, stdout=out, stderr=subprocess.STDOUT)
-    text = open(log).read()
-    if rc != 0:
-        sys.exit("bench_wifi_contention: %s failed (exit %d):\n%s" % (" ".join(cmd), rc, text[-3000:]))
-    tvt = open(tv).read()
-
-    def field(name):
-        m = re.search(r"^\s*" + re.escape(name) + r": (.*)$", tvt, re.M)
-        return m.group(1).strip()
-
-    wall = 0.0
-    for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
-        wall = wall * 60 + float(part)
-    return text, {"wall": wall, "cpu": float(field("User time (seconds)")) + float(field("System time (seconds)")),
-                  "rss_mb": int(field("Maximum resident set size (kbytes)")) / 1024.0}
 
 
 def main():

@@ -60,7 +60,7 @@ def timed(cmd, log):
         rc = subprocess.call(["/usr/bin/time", "-v", "-o", tv] + cmd, stdout=out, stderr=subprocess.STDOUT)
     text = open(log).read()
     if rc != 0:
-        sys.exit("run_core_bench: %s failed (exit %d):\n%s" % (" ".join(cmd), rc, text[-3000:]))
+        sys.exit("%s: %s failed (exit %d):\n%s" % (os.path.basename(sys.argv[0]), " ".join(cmd), rc, text[-3000:]))
     tvt = open(tv).read()
 
     def field(name):
