@@ -4,7 +4,8 @@
     import mecsim_trace as mt
     tr = mt.load("run.h5")
     tr.tasks          # DataFrame, one row per completed task (+ derived columns)
-    tr.decisions, tr.servers, tr.devices, tr.training, tr.messages
+    tr.decisions, tr.servers, tr.devices, tr.training, tr.messages, tr.background
+    tr.mobility       # positions of moving devices at transfer starts (format 6; empty when static)
     tr.attrs          # dict of root attributes (strings decoded to str)
     tr.format         # trace format (root attribute trace_format; 1 when absent)
     tr.units          # {"tasks": {"arrival": "s", ...}, ...}
@@ -40,10 +41,10 @@ import h5py
 import numpy as np
 import pandas as pd
 
-DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background")
+DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 5
+TRACE_FORMAT = 6
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -403,6 +404,12 @@ def summary(tr):
                                             for r in ph.itertuples()))
     lines.append("  decisions: {}, server samples: {}, devices: {}, training rows: {}, messages: {}".format(
         len(tr.decisions), len(tr.servers), len(tr.devices), len(tr.training), len(tr.messages)))
+    m = tr.mobility
+    if len(m):
+        mob = tr.attrs.get("cfg.mobility", "")
+        lines.append(f"  mobility{' ' + str(mob) if mob else ''}: {len(m)} positions at transfer starts of"
+                     f" {m['md'].nunique()} devices, distance to the BS {m['distance_m'].min():.4g} .."
+                     f" {m['distance_m'].max():.4g} m (mean {m['distance_m'].mean():.4g} m)")
     return "\n".join(lines)
 
 

@@ -19,7 +19,8 @@ How the platform is laid out (docs/model.md and platforms/README.md say why):
   paper's forwarding (forward=via-first); the direct route BS - server m over both links serves
   forward=direct.
 - MD hosts carry no distance property (a cluster cannot give one per host): mecsim places each MD
-  uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed.
+  uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed; with --mobility
+  they move instead (docs/mobility.md), e.g. --mobility rwp --speed uniform:0.5:1.5 --pause exp:10.
 
 The deployment has one base_station actor whose <prop>s are scenario knobs, the M edge_server
 actors, and the MDs: by default the base_station's md_hosts property "md-" makes md-0 .. md-(N-1)
@@ -152,6 +153,19 @@ def parse_args(argv):
                    help="any other scenario knob, repeatable (e.g. --set bandwidth=20e6 --set share_users=10)")
     g.add_argument("--md-actors", action="store_true",
                    help="one mobile_device actor per MD in the deployment instead of the md_hosts property")
+    g = p.add_argument_group("mobility (scenario knobs written into the deployment; docs/mobility.md)")
+    g.add_argument("--mobility", choices=["static", "rwp", "gauss-markov", "trace"], default=None,
+                   help="knob mobility: how devices move (not given: nothing written, mecsim's default static)")
+    g.add_argument("--speed", default=None, metavar="DIST|V",
+                   help="rwp: leg speed distribution in m/s (knob rwp_speed, e.g. uniform:0.5:1.5 pedestrian, "
+                   "uniform:10:20 vehicle); gauss-markov: the mean speed in m/s (knob gm_mean_speed)")
+    g.add_argument("--pause", default=None, metavar="DIST", help="rwp: pause distribution in s (knob rwp_pause)")
+    g.add_argument("--mobility-update", type=non_negative_float, default=None, metavar="S",
+                   help="knob mobility_update: s between rate updates during a transfer (0 = at its start only)")
+    g.add_argument("--mobility-file", default=None, metavar="CSV",
+                   help="trace: positions time,device,x,y (knob mobility_file; relative to the deployment's directory)")
+    g.add_argument("--area", default=None, metavar="XMIN,YMIN,XMAX,YMAX",
+                   help="knob mobility_area, m (not given: the square of half-side cell_radius around the BS)")
     g = p.add_argument_group("output")
     g.add_argument("--platform", default=None, help="platform file to write (default mec_N<N>_M<M>.platform.xml)")
     g.add_argument("--deployment", default=None,
@@ -165,6 +179,26 @@ def parse_args(argv):
     clash = names & {"policy", "policy_args", "seed", "tasks_per_md", "arrivals", "slot", "rate"}
     if clash:
         p.error("--set %s: use the dedicated option instead" % ", ".join(sorted(clash)))
+    mob = {"--speed": a.speed, "--pause": a.pause, "--mobility-update": a.mobility_update,
+           "--mobility-file": a.mobility_file, "--area": a.area}
+    given = [k for k, v in mob.items() if v is not None]
+    if given and a.mobility in (None, "static"):
+        p.error("%s: needs --mobility rwp, gauss-markov or trace" % ", ".join(given))
+    if a.pause is not None and a.mobility != "rwp":
+        p.error("--pause: for --mobility rwp only")
+    if a.speed is not None and a.mobility == "trace":
+        p.error("--speed: for --mobility rwp or gauss-markov (a trace gives the positions)")
+    if a.mobility == "gauss-markov" and a.speed is not None:
+        try:
+            if not float(a.speed) >= 0:
+                raise ValueError
+        except ValueError:
+            p.error("--speed %s: gauss-markov takes a mean speed in m/s (a number >= 0)" % a.speed)
+    if (a.mobility == "trace") != (a.mobility_file is not None):
+        p.error("--mobility trace and --mobility-file go together")
+    if a.mobility is not None and names & {"mobility", "rwp_speed", "rwp_pause", "gm_mean_speed", "mobility_update",
+                                           "mobility_file", "mobility_area"}:
+        p.error("--set of a mobility knob: use the dedicated --mobility options instead")
     if a.arrivals is None:
         a.arrivals = "slotted" if a.slot is not None else "poisson"
     a.ignored = None
@@ -398,6 +432,14 @@ def write_deployment(a, out):
     knobs.append(("slot", repr(a.slot)) if a.arrivals == "slotted" else ("rate", repr(a.rate)))
     if not a.md_actors:
         knobs.append(("md_hosts", "md-"))
+    if a.mobility is not None:
+        knobs.append(("mobility", a.mobility))
+        if a.speed is not None:
+            knobs.append(("rwp_speed" if a.mobility == "rwp" else "gm_mean_speed", a.speed))
+        for k, v in (("rwp_pause", a.pause), ("mobility_area", a.area), ("mobility_file", a.mobility_file),
+                     ("mobility_update", None if a.mobility_update is None else repr(a.mobility_update))):
+            if v is not None:
+                knobs.append((k, v))
     knobs += list(a.set)
     for k, v in knobs:
         if k == "policy_args" and not v:

@@ -44,6 +44,8 @@ double mec_radio_transfer(int md, double bits, double rate_bps, int uplink)
   if (m->wifi_levels > 0) {
     mec_wifi_set_rate(m->radio, m->host, wifi_level(m, rate_bps));
     sg_host_sendto(uplink ? m->host : w->bs, uplink ? w->bs : m->host, bits / 8.0);
+  } else if (w->mobile) { /* the rate follows the device's position (mobility_glue.c) */
+    mec_mob_send(md, bits, rate_bps, uplink, RADIO_UNITS_PER_BIT);
   } else {
     /* SimGrid sizes are whole units: in bytes, a 20.7-bit task would move
      * 24 bits (DyNN's tasks go down to a few bits). The link is this MD's

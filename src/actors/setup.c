@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include "actors/world.h"
 #include "actors/radio_link.h"
+#include "actors/mobility_glue.h"
 #include "model/radio.h"
 #include "model/rng.h"
 #include "model/task_file.h"
@@ -403,6 +404,7 @@ static int check_trace_path(setup_ctx_t *c, const mec_world_t *w)
       {"platform file", c->in->platform_path},
       {"deployment file", c->in->deployment_path},
       {"task file", w->sc.task_file},
+      {"mobility file", w->sc.mobility_file},
       {"model file", w->sc.model},
   };
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
@@ -461,6 +463,13 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
   int radio_rc = strcmp(sc->cell, "wifi") == 0 ? find_wifi_link(c, h, bs, m) : find_radio_link(c, h, &m->radio);
   if (radio_rc != 0)
     return -1;
+  /* A fixed distance and a moving device contradict each other: refused
+   * rather than keeping some devices still in a run meant to move them. */
+  if (p.distance >= 0 && strcmp(sc->mobility, "static") != 0)
+    return fail(c, "host '%s' has property 'distance' = %g m, but knob mobility = %s moves every device: remove the "
+                   "distance properties (devices then start where the mobility model puts them), or use "
+                   "mobility=static",
+                sg_host_get_name(h), p.distance, sc->mobility);
   m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)i);
   m->fading_seed = mec_stream_seed(sc->seed, MEC_STREAM_FADING, (uint64_t)i);
   if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
@@ -575,16 +584,21 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       rc = fail(&c, "deployment %s: actor 'base_station': <prop id=\"%s\">: %s", in->deployment_path, key, kerr);
   }
   xbt_dict_free(&props);
-  int task_file_from_cli = 0;
+  int task_file_from_cli = 0, mobility_file_from_cli = 0;
   for (int i = 0; rc == 0 && i < in->n_overrides; i++) {
     char kerr[512];
     if (mec_scenario_set_kv(&w->sc, in->overrides[i], kerr, sizeof kerr) != 0)
       rc = fail(&c, "command line: %s", kerr);
     if (strncmp(in->overrides[i], "task_file=", 10) == 0)
       task_file_from_cli = 1;
+    if (strncmp(in->overrides[i], "mobility_file=", 14) == 0)
+      mobility_file_from_cli = 1;
   }
   if (rc == 0 && !task_file_from_cli)
     rc = resolve_deployment_path(&c, in->deployment_path, "task_file", w->sc.task_file, sizeof w->sc.task_file);
+  if (rc == 0 && !mobility_file_from_cli)
+    rc = resolve_deployment_path(&c, in->deployment_path, "mobility_file", w->sc.mobility_file,
+                                 sizeof w->sc.mobility_file);
   if (rc == 0) {
     char kerr[512];
     if (mec_scenario_validate(&w->sc, kerr, sizeof kerr) != 0)
@@ -692,6 +706,8 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   free(actors);
   if (rc)
     return rc;
+  if (mec_mob_setup(w, err, errlen) != 0) /* moving devices: their positions and channels at t = 0 */
+    return -1;
 
   /* 4. What policies see. */
   w->sys.n_md = n_md;
@@ -801,6 +817,7 @@ void mec_world_free(mec_world_t *w)
       sg_sem_destroy(w->md[i].radio_free);
   }
   mec_tdma_bands_free();
+  mec_mob_free(w);
   for (int s = 0; w->srv && s < w->n_servers; s++) {
     free(w->srv[s].running);
     free(w->srv[s].reserved);
@@ -811,6 +828,8 @@ void mec_world_free(mec_world_t *w)
   free(w->srv_info);
   free(w->replay);
   free(w->batch);
+  free(w->exec_scratch);
+  free(w->remaining_scratch);
   free(w->arrivals);
   /* tasks whose worker was killed (a failure) before it first ran: its
    * on-exit callback was never registered */
@@ -821,5 +840,5 @@ void mec_world_free(mec_world_t *w)
   mec_workers_free(w);
   free(w);
   if (mec_world == w)
-    mec_world = NULL; /* task actors cut by --until exit after this (free_ctx) */
+    mec_world = NULL; /* a worker's on-exit callback after this leaves everything alone */
 }

@@ -1,6 +1,8 @@
 /* world.c - services the actors share: FIFOs, the policy call with its
  * compute charged in simulated time, the radio rates, task completion. */
 #include "actors/world.h"
+#include "actors/exec_shim.h"
+#include "actors/mobility_glue.h"
 #include "model/radio.h"
 #include "model/rng.h"
 
@@ -96,18 +98,24 @@ static double current_gain(int i)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[i];
+  int moved = w->mobile && mec_mob_refresh(i); /* path gain at the position now */
   if (!w->rayleigh) {
     w->md_info[i].gain = drifted_path_gain(w, m);
     return w->md_info[i].gain;
   }
   /* SimGrid's clock drifts by ~1e-15 s: 0.9999999999999999 is slot 1 */
   long slot = (long)floor(simgrid_get_clock() / w->sc.slot + 1e-9);
-  if (slot != m->fading_slot) {
+  if (slot != m->fading_slot || moved) {
     m->fading_slot = slot;
     double u = mec_hash_u01(m->fading_seed, (uint64_t)slot);
     w->md_info[i].gain = drifted_path_gain(w, m) * mec_rayleigh_power_from_u(u);
   }
   return w->md_info[i].gain;
+}
+
+double mec_world_gain(int md)
+{
+  return current_gain(md);
 }
 
 static double share_bandwidth(double bw_share)
@@ -119,17 +127,43 @@ static double share_bandwidth(double bw_share)
   return w->sc.bandwidth / n;
 }
 
-double mec_world_up_rate(int md, double bw_share, double tx_power_w)
+/* A rate of a moving device is noted with how it was computed (band,
+ * power, time share), so that a transfer at that rate can recompute it as
+ * the device moves (mobility_glue.c). */
+static double noted(int md, double rate, double band_hz, double power_w, double tau)
+{
+  if (mec_world->mobile)
+    mec_mob_note_rate(md, rate, band_hz, power_w, tau);
+  return rate;
+}
+
+static double up_rate(int md, double bw_share, double tx_power_w)
 {
   mec_world_t *w = mec_world;
   double p = tx_power_w > 0 ? tx_power_w : w->md_info[md].tx_power_w;
   return mec_shannon_bps(share_bandwidth(bw_share), p, current_gain(md), w->sys.noise_w_per_hz);
 }
 
-double mec_world_down_rate(int md, double bw_share)
+static double down_rate(int md, double bw_share)
 {
   mec_world_t *w = mec_world;
   return mec_shannon_bps(share_bandwidth(bw_share), w->sc.bs_tx_power, current_gain(md), w->sys.noise_w_per_hz);
+}
+
+double mec_world_up_rate(int md, double bw_share, double tx_power_w)
+{
+  double r = up_rate(md, bw_share, tx_power_w);
+  if (!mec_world->mobile)
+    return r;
+  return noted(md, r, share_bandwidth(bw_share), tx_power_w > 0 ? tx_power_w : mec_world->md_info[md].tx_power_w, 1);
+}
+
+double mec_world_down_rate(int md, double bw_share)
+{
+  double r = down_rate(md, bw_share);
+  if (!mec_world->mobile)
+    return r;
+  return noted(md, r, share_bandwidth(bw_share), mec_world->sc.bs_tx_power, 1);
 }
 
 double mec_world_decision_up_rate(int md, const mec_decision_t *d)
@@ -137,12 +171,14 @@ double mec_world_decision_up_rate(int md, const mec_decision_t *d)
   mec_world_t *w = mec_world;
   if (d->tx_window > 0) { /* a real TDMA sub-slot: the whole band, at the decision's power */
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
-    return mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz);
+    return noted(md, mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz), w->sc.bandwidth,
+                 p, 1);
   }
   if (d->time_share > 0) {
     double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
     double tau = d->time_share < 1 ? d->time_share : 1;
-    return tau * mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz);
+    return noted(md, tau * mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz),
+                 w->sc.bandwidth, p, tau);
   }
   return mec_world_up_rate(md, d->bw_share, d->tx_power_w);
 }
@@ -152,26 +188,55 @@ double mec_world_decision_up_rate(int md, const mec_decision_t *d)
 static void refresh_md(int i)
 {
   mec_world_t *w = mec_world;
-  if (!w->rayleigh && !(w->sc.drift_at > 0 && w->sc.drift_gain_db != 0))
+  if (!w->rayleigh && !(w->sc.drift_at > 0 && w->sc.drift_gain_db != 0) && !w->mobile)
     return;
   current_gain(i);
-  w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
-  w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
+  w->md_info[i].up_rate_bps = up_rate(i, 0, 0);
+  w->md_info[i].down_rate_bps = down_rate(i, 0);
 }
 
 void mec_world_refresh_servers(void)
 {
   mec_world_t *w = mec_world;
   w->sys.now = simgrid_get_clock();
+  /* Every running execution's remaining work, in one simcall (exec_shim.cpp) */
+  size_t need = 0;
+  for (int s = 0; s < w->n_servers; s++)
+    need += (size_t)w->srv[s].cores + (size_t)w->srv[s].n_reserved;
+  if (need > w->scratch_cap) {
+    size_t cap = need > 2 * w->scratch_cap ? need : 2 * w->scratch_cap;
+    sg_exec_t *e = realloc(w->exec_scratch, cap * sizeof *e);
+    if (e)
+      w->exec_scratch = e;
+    double *r = e ? realloc(w->remaining_scratch, cap * sizeof *r) : NULL;
+    if (r)
+      w->remaining_scratch = r;
+    if (!e || !r) {
+      mec_world_fail("out of memory for the servers' %zu executions", need);
+      return;
+    }
+    w->scratch_cap = cap;
+  }
+  size_t n = 0;
+  for (int s = 0; s < w->n_servers; s++) {
+    const mec_server_state_t *st = &w->srv[s];
+    for (int c = 0; c < st->cores; c++)
+      if (st->running[c])
+        w->exec_scratch[n++] = st->running[c];
+    for (int r = 0; r < st->n_reserved; r++)
+      w->exec_scratch[n++] = st->reserved[r];
+  }
+  mec_execs_remaining(w->exec_scratch, n, w->remaining_scratch);
+  n = 0;
   for (int s = 0; s < w->n_servers; s++) {
     mec_server_state_t *st = &w->srv[s];
     mec_server_info_t *in = &w->srv_info[s];
     double backlog = st->queued_cycles;
     for (int c = 0; c < st->cores; c++)
       if (st->running[c])
-        backlog += sg_exec_get_remaining(st->running[c]);
+        backlog += w->remaining_scratch[n++];
     for (int r = 0; r < st->n_reserved; r++)
-      backlog += sg_exec_get_remaining(st->reserved[r]);
+      backlog += w->remaining_scratch[n++];
     in->queued = (int)st->queue.length;
     in->in_service = st->in_service;
     in->backlog_cycles = backlog;
@@ -469,6 +534,9 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
   double delay = r->done - r->arrival;
   /* a dropped task never completes: it misses its deadline, whatever it was */
   r->missed = r->dropped || (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
+  r->up_distance_m = isnan(r->up_start) ? NAN
+                     : w->mobile        ? mec_mob_up_distance(r->md, r->up_start)
+                                        : w->md_info[r->md].distance_m;
   w->tasks_dropped += (uint64_t)(r->dropped != 0);
   w->tasks_done++;
   w->tasks_missed += (uint64_t)r->missed;

@@ -105,6 +105,9 @@ typedef struct mec_world {
   uint64_t workers;          /* task workers started (the most tasks in flight at once) */
   struct mec_tdma_band *tdma_bands; /* TDMA frames with uploads in progress or waiting (radio_link.c) */
   mec_task_ctx_t **batch;   /* per-slot batch buffer */
+  sg_exec_t *exec_scratch;  /* [scratch_cap]: the running executions, for mec_world_refresh_servers */
+  double *remaining_scratch;
+  size_t scratch_cap;
   void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
   size_t batch_cap;
   /* replayed tasks (arrivals=file), sorted by (md, arrival) */
@@ -126,6 +129,8 @@ typedef struct mec_world {
   /* knobs decoded once (hot path) */
   int decide_on_md, per_slot, rayleigh;
   int explicit_neighbours;  /* some MD has a `neighbours` prop: UAI uses the lists */
+  int mobile;                /* knob mobility != static: positions move (mobility_glue.c) */
+  struct mec_mob *mob;       /* their model and per-device states, or NULL */
   uint64_t tasks_unfinished; /* --until: tasks still in flight at the horizon */
   int deadlocked;            /* SimGrid found every actor blocked */
   /* failure inside the simulation */
@@ -148,6 +153,10 @@ void mec_world_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mec_world_refresh(void);
 void mec_world_refresh_servers(void);
 
+/* Channel gain of MD md now: path gain at its current distance (moving
+ * devices: position now), drift, and the slot's Rayleigh draw. */
+double mec_world_gain(int md);
+
 /* Uplink / downlink rate of MD i with the given share of the cell bandwidth
  * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */
 double mec_world_up_rate(int md, double bw_share, double tx_power_w);
@@ -159,12 +168,16 @@ double mec_world_down_rate(int md, double bw_share);
  * with the decision's bandwidth share; at the decision's power. */
 double mec_world_decision_up_rate(int md, const mec_decision_t *d);
 
+/* Moving devices (mobility_glue.c): a cell=ofdma transfer of MD md whose
+ * rate follows the device, recomputed every mobility_update seconds. */
+void mec_mob_send(int md, double bits, double rate_bps, int uplink, double units_per_bit);
+
 /* Called when a task completes: trace, policy feedback, counters, progress. */
 void mec_world_task_done(mec_task_ctx_t *ctx);
 
 /* Runs the policy on a batch, charges its compute on the calling actor's host,
  * records it in /decisions. With `release` (the per-slot controller), wakes
- * each task's actor as its decision takes effect: local tasks after the
+ * each task's worker as its decision takes effect: local tasks after the
  * first cost.flops_local of a staged decision, the others after all of it.
  * Returns 0, or -1 after mec_world_fail. */
 int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release);
@@ -190,7 +203,7 @@ void mec_workers_retire(void);
 /* Frees every worker record (after the run, when no worker actor is left). */
 void mec_workers_free(mec_world_t *w);
 
-/* Called by a task's actor on server s's host: waits for a core (FCFS),
+/* Called by a task's worker for server s: waits for a core (FCFS),
  * executes the task's server cycles, hands the core on. */
 void mec_edge_server_serve(int s, mec_task_ctx_t *ctx);
 #endif

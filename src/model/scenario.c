@@ -1,4 +1,5 @@
 #include "model/scenario.h"
+#include "model/mobility.h"
 #include "model/task_file.h"
 #include "model/text_util.h"
 #include <errno.h>
@@ -60,6 +61,23 @@ static const mec_knob_t knobs[] = {
     KD(drift_at, "0", "s", "the environment drifts at this simulated time (0 = never): tasks arriving from then on are scaled by drift_size and every channel gain by drift_gain_db"),
     KD(drift_size, "1", "", "after drift_at: factor on a task's input bits, cycles and result bits"),
     KD(drift_gain_db, "0", "dB", "after drift_at: change of every device's channel gain (a move away from the BS is negative)"),
+    KS(mobility, "static", "static|rwp|gauss-markov|trace", "device mobility: fixed distance, random waypoint, Gauss-Markov, or positions replayed from mobility_file (docs/mobility.md)"),
+    KD(mobility_update, "1", "s", "moving devices: a radio transfer's rate is recomputed from the position every this many seconds (0 = at its start only)"),
+    KS(mobility_area, "", NULL, "area devices move in, \"XMIN,YMIN,XMAX,YMAX\" in m (empty = the square of half-side cell_radius centred on the BS)"),
+    KD(bs_x, "0", "m", "x of the base station (distances are measured from it when devices move)"),
+    KD(bs_y, "0", "m", "y of the base station"),
+    KDIST(rwp_speed, "uniform:0.5:1.5", "m/s", "mobility=rwp: speed of a leg (const:V, uniform:A:B with A > 0, or lognormal)"),
+    KDIST(rwp_pause, "const:0", "s", "mobility=rwp: pause at a waypoint (const, uniform, exp or lognormal)"),
+    KS(rwp_start, "stationary", "stationary|uniform", "mobility=rwp: start in the stationary regime, or at uniform points (classic, with a warm-up)"),
+    KD(gm_alpha, "0.75", "", "mobility=gauss-markov: memory alpha in [0, 1] (1 = constant velocity)"),
+    KD(gm_mean_speed, "1", "m/s", "mobility=gauss-markov: mean speed"),
+    KD(gm_speed_sd, "0.3", "m/s", "mobility=gauss-markov: standard deviation of the speed"),
+    KD(gm_mean_dir, "0", "rad", "mobility=gauss-markov: mean direction (0 = +x)"),
+    KD(gm_dir_sd, "0.5", "rad", "mobility=gauss-markov: standard deviation of the direction"),
+    KD(gm_step, "1", "s", "mobility=gauss-markov: update interval of speed and direction"),
+    KD(gm_edge, "10", "m", "mobility=gauss-markov: closer than this to a side, the mean direction points inward (0 = off)"),
+    KS(mobility_file, "", NULL, "mobility=trace: CSV time,device,x,y of device positions (a relative path in a deployment: relative to its directory)"),
+    KI(mobility_samples_max, "100000", "", "/mobility rows (positions at transfer starts) after which sampling stops with a warning; 0 = no limit"),
     {NULL, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -257,6 +275,9 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"drift_at", sc->drift_at, 0, MEC_TASK_MAX_TIME},
       {"drift_size", sc->drift_size, 1e-6, 1e6},
       {"drift_gain_db", sc->drift_gain_db, -200, 200},
+      {"bs_x", sc->bs_x, -MEC_MOBILITY_MAX_COORD, MEC_MOBILITY_MAX_COORD},
+      {"bs_y", sc->bs_y, -MEC_MOBILITY_MAX_COORD, MEC_MOBILITY_MAX_COORD},
+      {"mobility_samples_max", sc->mobility_samples_max, 0, 2147483647.0},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
     if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi)) {
@@ -315,6 +336,97 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
   }
   if (strcmp(sc->decide, "per-slot") == 0 && sc->gather >= sc->slot) {
     snprintf(err, errlen, "knob 'gather' (%g s) must be shorter than 'slot' (%g s)", sc->gather, sc->slot);
+    return -1;
+  }
+  /* 0 = at the start only; below 1 ms a long transfer would wake its actor millions of times */
+  if (sc->mobility_update != 0 && !(sc->mobility_update >= 1e-3 && sc->mobility_update <= MEC_TASK_MAX_TIME)) {
+    snprintf(err, errlen, "knob 'mobility_update' = %g: expected 0 (rate fixed at a transfer's start) or an interval in "
+             "[0.001, %g] s", sc->mobility_update, MEC_TASK_MAX_TIME);
+    return -1;
+  }
+  mec_mobility_t m;
+  return mec_scenario_mobility(sc, &m, err, errlen);
+}
+
+/* "XMIN,YMIN,XMAX,YMAX": four finite numbers, commas, optional blanks. */
+static int parse_area(const char *s, double v[4])
+{
+  const char *p = s;
+  for (int i = 0; i < 4; i++) {
+    char *end;
+    errno = 0;
+    v[i] = strtod(p, &end);
+    if (end == p || errno || !isfinite(v[i]))
+      return -1;
+    while (*end == ' ')
+      end++;
+    if (i < 3 && *end != ',')
+      return -1;
+    p = i < 3 ? end + 1 : end;
+  }
+  return *p == '\0' ? 0 : -1;
+}
+
+/* The knob that sets the parameter a mobility_check message names. */
+static const char *mobility_param_knob(const char *msg)
+{
+  static const char *const map[][2] = {
+      {"xmin", "mobility_area"}, {"xmax", "mobility_area"},     {"ymin", "mobility_area"},
+      {"ymax", "mobility_area"}, {"area", "mobility_area"},     {"speed_sd", "gm_speed_sd"},
+      {"speed", "rwp_speed"},    {"pause", "rwp_pause"},        {"start", "rwp_start"},
+      {"alpha", "gm_alpha"},     {"mean_speed", "gm_mean_speed"}, {"mean_dir", "gm_mean_dir"},
+      {"dir_sd", "gm_dir_sd"},   {"step", "gm_step"},           {"edge", "gm_edge"}};
+  const char *colon = strchr(msg, ':'); /* "mobility KIND: PARAM ..." */
+  if (!colon)
+    return "mobility";
+  const char *p = colon + 2;
+  size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strlen(map[i][0]) == n && strncmp(p, map[i][0], n) == 0)
+      return map[i][1];
+  return "mobility";
+}
+
+int mec_scenario_mobility(const mec_scenario_t *sc, mec_mobility_t *m, char *err, size_t errlen)
+{
+  mec_mobility_kind_t kind;
+  if (mec_mobility_kind_parse(sc->mobility, &kind, err, errlen) != 0)
+    return -1;
+  mec_mobility_defaults(m, kind);
+  if (kind == MEC_MOBILITY_STATIC)
+    return 0;
+  double a[4];
+  if (sc->mobility_area[0]) {
+    if (parse_area(sc->mobility_area, a) != 0) {
+      snprintf(err, errlen, "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m)",
+               sc->mobility_area);
+      return -1;
+    }
+  } else {
+    a[0] = sc->bs_x - sc->cell_radius, a[1] = sc->bs_y - sc->cell_radius;
+    a[2] = sc->bs_x + sc->cell_radius, a[3] = sc->bs_y + sc->cell_radius;
+  }
+  m->xmin = a[0], m->ymin = a[1], m->xmax = a[2], m->ymax = a[3];
+  m->speed = sc->rwp_speed;
+  m->pause = sc->rwp_pause;
+  m->start = strcmp(sc->rwp_start, "uniform") == 0 ? MEC_RWP_START_UNIFORM : MEC_RWP_START_STATIONARY;
+  m->alpha = sc->gm_alpha;
+  m->mean_speed = sc->gm_mean_speed;
+  m->speed_sd = sc->gm_speed_sd;
+  m->mean_dir = sc->gm_mean_dir;
+  m->dir_sd = sc->gm_dir_sd;
+  m->step = sc->gm_step;
+  m->edge = sc->gm_edge;
+  if (kind == MEC_MOBILITY_TRACE) {
+    if (!sc->mobility_file[0]) {
+      snprintf(err, errlen, "mobility=trace needs knob 'mobility_file' (a CSV file time,device,x,y)");
+      return -1;
+    }
+    return 0; /* the caller loads the file */
+  }
+  char merr[400];
+  if (mec_mobility_check(m, merr, sizeof merr) != 0) {
+    snprintf(err, errlen, "knob '%s': %s", mobility_param_knob(merr), merr);
     return -1;
   }
   return 0;

@@ -63,6 +63,16 @@ typedef struct mec_scenario {
   double drift_at;        /* s, 0 = none */
   double drift_size;      /* factor on task sizes arriving from drift_at */
   double drift_gain_db;   /* dB added to every channel gain from drift_at */
+  /* mobility (docs/mobility.md) */
+  char mobility[32];      /* static | rwp | gauss-markov | trace */
+  double mobility_update; /* s between rate updates during a transfer (0 = at its start only) */
+  char mobility_area[MEC_STR]; /* "XMIN,YMIN,XMAX,YMAX" m, "" = the square of half-side cell_radius around the BS */
+  double bs_x, bs_y;      /* m, the base station's position */
+  mec_dist_t rwp_speed, rwp_pause; /* m/s per leg, s per waypoint */
+  char rwp_start[32];     /* stationary | uniform */
+  double gm_alpha, gm_mean_speed, gm_speed_sd, gm_mean_dir, gm_dir_sd, gm_step, gm_edge;
+  char mobility_file[MEC_STR]; /* CSV time,device,x,y (mobility=trace) */
+  int mobility_samples_max; /* /mobility rows before sampling stops, 0 = no limit */
 } mec_scenario_t;
 
 typedef enum { MEC_KNOB_DOUBLE, MEC_KNOB_INT, MEC_KNOB_U64, MEC_KNOB_STRING, MEC_KNOB_DIST } mec_knob_type_t;
@@ -98,6 +108,12 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen);
 int mec_scenario_cycles_per_bit(const mec_scenario_t *sc);
 double mec_scenario_cycles_mean(const mec_scenario_t *sc);
 double mec_scenario_cycles_max(const mec_scenario_t *sc);
+
+/* The mobility model the knobs describe (mobility.h; for mobility=trace,
+ * without its trace: the caller loads mobility_file). Returns 0, or -1 with
+ * a one-line message naming the knob at fault. */
+struct mec_mobility;
+int mec_scenario_mobility(const mec_scenario_t *sc, struct mec_mobility *m, char *err, size_t errlen);
 
 /* The knob table, ending with a {NULL} entry. */
 const mec_knob_t *mec_scenario_knobs(void);

@@ -106,6 +106,7 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, tx_offset, FT_F64, "s"),
     FIELD(trace_task_rec_t, tx_window, FT_F64, "s"),
     FIELD(trace_task_rec_t, offload_frac, FT_F64, "1"),
+    FIELD(trace_task_rec_t, up_distance_m, FT_F64, "m"),
     FIELD(trace_task_rec_t, dropped, FT_I32, "1"),
 };
 
@@ -175,7 +176,18 @@ static const field_spec_t background_fields[] = {
     FIELD(trace_background_rec_t, samples, FT_F64, "1"),
 };
 
-enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_BACKGROUND, TAB_COUNT };
+static const field_spec_t mobility_fields[] = {
+    FIELD(trace_mobility_rec_t, time, FT_F64, "s"),
+    FIELD(trace_mobility_rec_t, md, FT_I32, "1"),
+    FIELD(trace_mobility_rec_t, uplink, FT_I32, "1"),
+    FIELD(trace_mobility_rec_t, x, FT_F64, "m"),
+    FIELD(trace_mobility_rec_t, y, FT_F64, "m"),
+    FIELD(trace_mobility_rec_t, distance_m, FT_F64, "m"),
+    FIELD(trace_mobility_rec_t, rate_bps, FT_F64, "bit/s"),
+};
+
+enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_BACKGROUND, TAB_MOBILITY,
+       TAB_COUNT };
 
 static const table_spec_t table_specs[TAB_COUNT] = {
     [TAB_TASKS] = {"tasks", sizeof(trace_task_rec_t), task_fields, NELEM(task_fields),
@@ -206,7 +218,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "whole task, 0 = local, else partial: local_cycles = (1 - f) cycles run on the MD "
                    "while f of the input is uploaded and f of the cycles run on the server); "
                    "dropped: 1 if an admission rule dropped the task at its decision (TPOS "
-                   "carry=1): nothing ran, done = decide_end, missed = 1."},
+                   "carry=1): nothing ran, done = decide_end, missed = 1; up_distance_m: the "
+                   "device's distance to the base station when its upload started (NaN = no "
+                   "upload; a static device: its fixed distance)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "
@@ -253,6 +267,13 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                         "whose host ran it, sharing the CPU with that server's tasks; kind: "
                         "policy-defined; flops: executed; samples: policy-defined count (MEMTL: "
                         "samples labelled and trained on)."},
+    [TAB_MOBILITY] = {"mobility", sizeof(trace_mobility_rec_t), mobility_fields, NELEM(mobility_fields),
+                      "Positions of moving devices (knob mobility other than static), one row per "
+                      "radio transfer start, in time order, until knob mobility_samples_max rows. "
+                      "time: the transfer's start; md: device index (as /tasks.md); uplink: 1 = "
+                      "upload, 0 = download; x, y: the device's position; distance_m: its distance "
+                      "to the base station (bs_x, bs_y); rate_bps: the transfer's rate at its start. "
+                      "Empty when devices do not move."},
 };
 
 /* ------------------------------------------------------------------------ */
@@ -623,7 +644,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 5) < 0)
+      trace_set_attr_int(t, "trace_format", 6) < 0)
     goto fail;
   return t;
 
@@ -673,6 +694,10 @@ int trace_add_device(trace_t *t, const trace_device_rec_t *r) {
 
 int trace_add_background(trace_t *t, const trace_background_rec_t *r) {
   return t ? add_record(t, &t->tab[TAB_BACKGROUND], r) : -1;
+}
+
+int trace_add_mobility(trace_t *t, const trace_mobility_rec_t *r) {
+  return t ? add_record(t, &t->tab[TAB_MOBILITY], r) : -1;
 }
 
 void trace_device_set_names(trace_device_rec_t *r, const char *host, const char *bs) {

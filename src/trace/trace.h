@@ -6,7 +6,7 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 5; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 6; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
@@ -14,6 +14,7 @@
  *   /training   one row per training episode    (trace_training_rec_t)
  *   /messages   control messages (TPOS)         (trace_message_rec_t)
  *   /background background work of a policy      (trace_background_rec_t)
+ *   /mobility   device positions at transfer starts (trace_mobility_rec_t)
  * Every dataset carries an attribute "units" ("field: unit; ...") and
  * "description". The root group carries run attributes set with
  * trace_set_attr_*() (seed, versions, configuration, command line).
@@ -28,6 +29,8 @@
  * tx_offset, tx_window (TDMA sub-slots) and offload_frac (partial offloading).
  * Format 5 adds /tasks field dropped (a task dropped at its decision by an
  * admission rule: TPOS carry=1; it has a row, done = the drop).
+ * Format 6 adds /tasks field up_distance_m (the device's distance to the BS
+ * when its upload started) and the table /mobility (moving devices).
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -79,6 +82,7 @@ typedef struct trace_task_rec {
   double tx_offset;                  /* TDMA: upload scheduled this long after decide_end, s (NaN = none) */
   double tx_window;                  /* TDMA sub-slot length t_k, s (NaN = none) */
   double offload_frac;               /* share of the task offloaded: 1 = whole, 0 = local, else partial */
+  double up_distance_m;              /* distance MD-BS when the upload started, m (NaN = no upload; format 6) */
   int32_t dropped;                   /* 1 if dropped at its decision (admission rule; format 5) */
 } trace_task_rec_t;
 
@@ -152,6 +156,17 @@ typedef struct trace_background_rec {
   double samples;      /* policy-defined count (MEMTL: samples labelled and trained on) */
 } trace_background_rec_t;
 
+/* Position of a moving device when one of its radio transfers started
+ * (mobility != static; capped by knob mobility_samples_max). */
+typedef struct trace_mobility_rec {
+  double time;         /* s, the transfer's start */
+  int32_t md;          /* device index (as /tasks.md) */
+  int32_t uplink;      /* 1 = upload (MD -> BS), 0 = download */
+  double x, y;         /* m, the device's position */
+  double distance_m;   /* m, to the base station */
+  double rate_bps;     /* rate at the start, bit/s */
+} trace_mobility_rec_t;
+
 typedef struct trace trace_t;
 
 /* Opens PATH.tmp.PID for writing. Returns NULL with a reason in err (naming
@@ -177,6 +192,7 @@ int trace_add_training(trace_t *t, const trace_training_rec_t *r);
 int trace_add_message(trace_t *t, const trace_message_rec_t *r);
 int trace_add_device(trace_t *t, const trace_device_rec_t *r);
 int trace_add_background(trace_t *t, const trace_background_rec_t *r);
+int trace_add_mobility(trace_t *t, const trace_mobility_rec_t *r);
 
 /* Fills host/bs of a device record from C strings, truncating to
  * TRACE_NAME_LEN - 1 bytes. */

@@ -166,6 +166,30 @@ POLICY_ARGS = ["p_local=2", "p_local=nan", "p_local=-1", "p_local=inf", "p_local
 # --trace-attr KEY=VALUE: reserved and malformed keys, control characters, oversized values
 TRACE_ATTRS = ["sweep=x", "sweep_id=abc", "run.seed=1", "trace_format=9", "cfg.slot=1", "=v", "k", "k=",
                "k=" + "v" * 70000, "a b=c", "k=\x01", "1k=v", "k" * 65 + "=v", "ok=\u00e9", "policy=x", "k=v=w"]
+# Mobility (docs/mobility.md): models, their parameters at and beyond their limits, and position
+# traces (positions.csv, written by gen_positions and possibly broken by c_mobility).
+MOBILITY_MODELS = ["rwp", "gauss-markov", "trace", "static", "rwp", "gauss-markov", "walk", "RWP", ""]
+MOBILITY_KNOBS = {
+    "rwp_speed": ["const:1", "uniform:0.5:1.5", "uniform:10:20", "lognormal:0:1", "const:1e4", "const:1.0001e4",
+                  "uniform:0:2", "exp:1", "normal:1:1", "lognormal:0:4", "const:-1", "const:1e-300", "zipf:1"],
+    "rwp_pause": ["const:0", "exp:10", "uniform:0:5", "lognormal:0:1", "normal:1:1", "const:-1", "exp:1e13",
+                  "const:1e12", "uniform:5:1"],
+    "rwp_start": ["stationary", "uniform", "Uniform", ""],
+    "gm_alpha": ["0", "0.75", "1", "1.5", "-0.1", "nan"],
+    "gm_mean_speed": ["0", "1", "30", "1e4", "1.0001e4", "-1"],
+    "gm_speed_sd": ["0", "0.3", "1e4", "-1"],
+    "gm_mean_dir": ["0", "3.14159", "-1000", "1001"],
+    "gm_dir_sd": ["0", "0.5", "-0.5", "1e3"],
+    "gm_step": ["1", "1e-6", "9e-7", "1e6", "1.1e6", "0"],
+    "gm_edge": ["0", "10", "99.9", "100", "1e9", "-1"],
+    "mobility_area": ["-100,-100,100,100", "0,0,1e-3,1e-3", "-1e9,-1e9,1e9,1e9", "1,2,3", "10,0,0,10",
+                      "nan,0,1,1", "-2e9,0,1,1", "0, 0 ,5,5", "", "a,b,c,d", "0,0,5,5,"],
+    "bs_x": ["0", "1e3", "-1e9", "1.1e9"],
+    "bs_y": ["0", "-50", "1e9", "inf"],
+    "mobility_update": ["0", "1", "1e-3", "9e-4", "0.05", "1e12", "-1"],
+    "mobility_samples_max": ["0", "1", "3", "-1", "100000"],
+    "mobility_file": ["positions.csv", "nofile", "platform.xml", "outdir", ""],
+}
 TRACE_TARGETS = ["platform.xml", "deployment.xml", "tasks.csv", ".", "outdir", "outdir/", "nodir/t.h5",
                  "", "t.h5/", "outdir/t.h5", "platform.xml/t.h5", "..", "t.h5.tmp.1", "t.h5\n"]
 
@@ -327,6 +351,17 @@ def gen_tasks(rng, n_md):
         rows.append("%d,%g,%g,%g,%g,%g" % (rng.randrange(n_md), t, rng.choice([8, 8e3, 2.4e6, 4e6]),
                                           rng.choice([1e6, 8e8, 1.2e9]), rng.choice([0, 8e3]),
                                           rng.choice([0, 0.5, 2])))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def gen_positions(rng, n_md):
+    """A position trace time,device,x,y with every device 0..n_md-1 (docs/mobility.md)."""
+    rows = ["time,device,x,y"]
+    for d in range(max(n_md, 1)):
+        t = 0.0
+        for _ in range(rng.randint(1, 3)):
+            rows.append("%g,%d,%g,%g" % (t, d, rng.uniform(-150, 150), rng.uniform(-150, 150)))
+            t += rng.choice([0.5, 1.0, 10.0])
     return ("\n".join(rows) + "\n").encode()
 
 
@@ -800,6 +835,36 @@ class Ops:
         m.args += ["--arrivals", "file"]
         return "cmd: arrivals=file task_file=tasks.csv"
 
+    def c_mobility(self, m, rng):
+        """Moving devices: a model, some of its parameters (valid or beyond their limits), a position
+        trace for mobility=trace (sometimes broken). On cells with distance properties any model
+        but static is refused (exit 2, one line)."""
+        model = rng.choice(MOBILITY_MODELS)
+        m.args += ["--set", "mobility=" + model]
+        done = ["mobility=" + model]
+        for k in rng.sample(sorted(MOBILITY_KNOBS), rng.randint(0, 3)):
+            v = rng.choice(MOBILITY_KNOBS[k])
+            m.args += ["--set", "%s=%s" % (k, v)]
+            done.append("%s=%s" % (k, short(v)))
+        if model == "trace" and rng.random() < 0.9:
+            data = gen_positions(rng, m.scenario.n_md or 12)
+            r = rng.random()
+            if r < 0.15:  # a device without rows
+                data = b"\n".join(l for l in data.split(b"\n") if not l.startswith(b"0,0,")) or data
+                done.append("positions.csv: device 0 removed")
+            elif r < 0.3:  # a nasty cell
+                lines = data.split(b"\n")
+                i = rng.randrange(1, max(len(lines) - 1, 2))
+                cells = lines[i].split(b",") if i < len(lines) else [b""]
+                j = rng.randrange(len(cells))
+                cells[j] = rng.choice(NASTY_NUM + ["-5", "99999", "x", ""]).encode("utf-8", "surrogateescape")
+                lines[i % len(lines)] = b",".join(cells)
+                data = b"\n".join(lines)
+                done.append("positions.csv: a nasty cell")
+            m.files["positions.csv"] = data
+            m.args += ["--set", "mobility_file=positions.csv"]
+        return "cmd: " + " ".join(done)
+
     # -- task file -----------------------------------------------------------------------------
     def t_cell(self, m, rng):
         lines = m.files["tasks.csv"].decode("utf-8", "surrogateescape").split("\n")
@@ -909,7 +974,8 @@ class Ops:
         dep_ops = xml_ops + [self.d_function, self.d_actor_host, self.d_argument, self.x_prop_nasty,
                              self.x_add_prop]
         cmd_ops = [(self.c_knob, 16), (self.c_sg, 6), (self.c_policy, 4), (self.c_trace, 4),
-                   (self.c_positional, 2), (self.c_weird, 3), (self.c_model, 2), (self.c_task_file, 3)]
+                   (self.c_positional, 2), (self.c_weird, 3), (self.c_model, 2), (self.c_task_file, 3),
+                   (self.c_mobility, 4)]
         for _ in range(20):
             r = rng.random()
             if r < 0.25:

@@ -65,7 +65,7 @@ def load(name):
     return f, {k: f[k][()] for k in f}
 
 f, d = load("t.h5")
-say(int(f.attrs["trace_format"]) == 5, f"trace_format == 5 (got {f.attrs['trace_format']})")
+say(int(f.attrs["trace_format"]) == 6, f"trace_format == 6 (got {f.attrs['trace_format']})")
 say("dropped" in d["tasks"].dtype.names and np.all(d["tasks"]["dropped"] == 0),
     "/tasks.dropped exists (format 5), 0 when no admission rule ran")
 say("background" in f and len(f["background"]) == 0 and "time_done" in f["background"].dtype.names,

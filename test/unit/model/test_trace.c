@@ -345,13 +345,14 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 40); /* format 5: dropped */
+  CHECK(file_nmembers(f, "tasks") == 41); /* format 5: dropped; format 6: up_distance_m */
   CHECK(file_nmembers(f, "devices") == 9);
   CHECK(file_nmembers(f, "decisions") == 12);
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
   CHECK(file_nmembers(f, "messages") == 7);
   CHECK(file_nmembers(f, "background") == 6);
+  CHECK(file_nmembers(f, "mobility") == 7); /* format 6 */
 
   hsize_t n;
   trace_task_rec_t *tasks = read_all(f, "tasks", task_type(), sizeof *tasks, &n);
@@ -617,8 +618,8 @@ static void test_empty_and_units(void) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f < 0) return;
-  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages", "background"};
-  for (int i = 0; i < 7; i++) {
+  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility"};
+  for (int i = 0; i < 8; i++) {
     hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
     hsize_t n;
     free(read_all(f, names[i], mt, sizeof(double), &n));
@@ -643,12 +644,12 @@ static void test_empty_and_units(void) {
   free(units);
   H5Dclose(d);
   /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields; format 4:
-   * /background; format 5: /tasks.dropped. */
+   * /background; format 5: /tasks.dropped; format 6: /tasks.up_distance_m, /mobility. */
   int64_t fmt = 0;
   hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
   CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
   if (a >= 0) H5Aclose(a);
-  CHECK(fmt == 5);
+  CHECK(fmt == 6);
   H5Fclose(f);
   unlink(path);
 }

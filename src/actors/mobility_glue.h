@@ -1,0 +1,37 @@
+/* mobility_glue.h - moving devices in the simulator (knob mobility, one cell).
+ *
+ * The mobility library (model/mobility.h) says where a device is at a time;
+ * this module turns that into its channel: the distance from the device to
+ * the base station (bs_x, bs_y) gives its path gain, recomputed lazily (when
+ * one of its rates is computed, i.e. at a decision's refresh of its channel
+ * and at a transfer's start; never by a loop over devices), and a radio
+ * transfer's rate is recomputed every mobility_update seconds while it runs.
+ * With mobility=static none of this runs (w->mobile == 0). docs/mobility.md. */
+#ifndef MECSIM_MOBILITY_GLUE_H
+#define MECSIM_MOBILITY_GLUE_H
+#include "actors/world.h"
+
+/* After the devices are set up (w->md, w->md_info, w->n_md): sets
+ * w->mobile, loads mobility_file (path already resolved), initialises the
+ * device states and their channel at t = 0. Returns 0, or -1 with a message. */
+int mec_mob_setup(mec_world_t *w, char *err, size_t errlen);
+void mec_mob_free(mec_world_t *w);
+
+/* Moves device md's channel to the simulated time now: its distance and path
+ * gain (w->md[md].path_gain, w->md_info[md].distance_m). Returns 1 if the
+ * path gain changed, 0 if not (same time as the last call, or no move). */
+int mec_mob_refresh(int md);
+
+/* A rate world.c computed for md: tau * Shannon(band_hz, power_w, gain). */
+void mec_mob_note_rate(int md, double rate_bps, double band_hz, double power_w, double tau);
+
+/* mec_mob_send (declared in world.h for radio_link.c): cell=ofdma transfer
+ * of a moving device over its radio link (the caller holds the radio). If
+ * world.c computed rate_bps (its band, power and time share were noted), the
+ * rate is recomputed from the position at the start and every
+ * mobility_update seconds (the transfer goes as pieces of that length, the
+ * link's bandwidth set before each); otherwise rate_bps is kept. */
+
+/* Distance (m) of md to the BS when its upload that started at up_start did. */
+double mec_mob_up_distance(int md, double up_start);
+#endif
