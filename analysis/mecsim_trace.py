@@ -6,6 +6,7 @@
     tr.tasks          # DataFrame, one row per completed task (+ derived columns)
     tr.decisions, tr.servers, tr.devices, tr.training, tr.messages, tr.background
     tr.mobility       # positions of moving devices at transfer starts (format 6; empty when static)
+    tr.tasks.tier     # 0 local, 1 edge, 2 cloud (format 7; older traces: 1 if offloaded)
     tr.attrs          # dict of root attributes (strings decoded to str)
     tr.format         # trace format (root attribute trace_format; 1 when absent)
     tr.units          # {"tasks": {"arrival": "s", ...}, ...}
@@ -44,7 +45,7 @@ import pandas as pd
 DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 6
+TRACE_FORMAT = 7
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -190,7 +191,7 @@ def trace_format(attrs):
 
 
 def load(path, datasets=DATASETS):
-    """Reads a trace file (format 1 to 4). Returns a Trace; datasets lists
+    """Reads a trace file (format 1 to 7). Returns a Trace; datasets lists
     those to read (others are empty DataFrames). Server numbers are the
     deployment's ids 1..M whatever the format."""
     frames, units, descriptions = {}, {}, {}
@@ -211,6 +212,9 @@ def load(path, datasets=DATASETS):
     if fmt < 2 and "servers" in frames and "server" in frames["servers"].columns:
         # Format 1 stored the 0-based index s; the deployment's id is s + 1.
         frames["servers"]["server"] = frames["servers"]["server"] + 1
+    if "tasks" in frames and "tier" not in frames["tasks"].columns and "target" in frames["tasks"].columns:
+        # Before format 7 every server was an edge server: tier 1 offloaded, 0 local.
+        frames["tasks"]["tier"] = (frames["tasks"]["target"] > 0).astype(np.int32)
     if "tasks" in frames:
         add_task_columns(frames["tasks"])
         units.setdefault("tasks", {}).update(

@@ -18,6 +18,9 @@ How the platform is laid out (docs/model.md and platforms/README.md say why):
 - The BS and the servers are in a Full zone: fiber BS - server 1, and server 1 - server m for the
   paper's forwarding (forward=via-first); the direct route BS - server m over both links serves
   forward=direct.
+- --cloud-cores K adds a cloud data centre (docs/model.md, The cloud tier): host "cloud" in the
+  same Full zone, deployed as server M+1 with tier cloud, reached over one WAN link
+  (--wan-bps, --wan-latency) on the route BS - cloud, whatever forward is.
 - MD hosts carry no distance property (a cluster cannot give one per host): mecsim places each MD
   uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed; with --mobility
   they move instead (docs/mobility.md), e.g. --mobility rwp --speed uniform:0.5:1.5 --pause exp:10.
@@ -130,6 +133,16 @@ def parse_args(argv):
     g.add_argument("--mu-bps", type=positive_float, default=100e6,
                    help="fiber server 1 - server m (forwarding rate mu of DTOMALB eq. 9), bit/s")
     g.add_argument("--mu-latency", type=non_negative_float, default=0.0, help="fiber server 1 - server m latency, s")
+    g = p.add_argument_group("cloud (docs/model.md, The cloud tier; none by default)")
+    g.add_argument("--cloud-cores", type=positive_int, default=None, metavar="K",
+                   help="add a cloud data centre of K cores: host 'cloud', server M+1 (tier cloud), reached over "
+                   "the route BS - cloud, one WAN link (either forward); the load estimate counts the edge "
+                   "servers only")
+    g.add_argument("--cloud-speed", type=positive_float, default=None, metavar="F",
+                   help="cycles/s per cloud core (default 40e9)")
+    g.add_argument("--wan-bps", type=positive_float, default=None, metavar="B", help="WAN link rate, bit/s (default 1e9)")
+    g.add_argument("--wan-latency", type=non_negative_float, default=None, metavar="S",
+                   help="WAN link latency, s (default 0.03)")
     g = p.add_argument_group("workload and policy (scenario knobs written into the deployment)")
     g.add_argument("--tasks", type=positive_int, default=10, help="tasks per MD (knob tasks_per_md)")
     g.add_argument("--arrivals", choices=["slotted", "poisson"], default=None,
@@ -175,6 +188,14 @@ def parse_args(argv):
         p.error("--seed must be >= 0")
     if isinstance(a.server_speed, list) and len(a.server_speed) != a.n_servers:
         p.error("--server-speed lists %d values for %d servers" % (len(a.server_speed), a.n_servers))
+    cloud_opts = {"--cloud-speed": a.cloud_speed, "--wan-bps": a.wan_bps, "--wan-latency": a.wan_latency}
+    given = [k for k, v in cloud_opts.items() if v is not None]
+    if given and a.cloud_cores is None:
+        p.error("%s: needs --cloud-cores" % ", ".join(given))
+    if a.cloud_cores is not None:
+        a.cloud_speed = 40e9 if a.cloud_speed is None else a.cloud_speed
+        a.wan_bps = 1e9 if a.wan_bps is None else a.wan_bps
+        a.wan_latency = 0.03 if a.wan_latency is None else a.wan_latency
     names = {k for k, _ in a.set}
     clash = names & {"policy", "policy_args", "seed", "tasks_per_md", "arrivals", "slot", "rate"}
     if clash:
@@ -398,18 +419,27 @@ def write_platform(a, out):
     w('      <host id="bs" speed="%s"/> <!-- BS: runs the controller\'s decisions -->\n' % flops(a.bs_speed))
     for s, speed in enumerate(servers):
         w('      <host id="es-%d" speed="%s" core="%d"/>\n' % (s + 1, flops(speed), a.server_cores))
+    if a.cloud_cores is not None:
+        w('      <!-- the cloud (server %d, tier cloud): %d cores of %.6g cycles/s -->\n'
+          % (a.n_servers + 1, a.cloud_cores, a.cloud_speed))
+        w('      <host id="cloud" speed="%s" core="%d"/>\n' % (flops(a.cloud_speed), a.cloud_cores))
     w('      <!-- fiber BS - server 1: %.6g bit/s -->\n' % a.fiber_bps)
     w('      <link id="fiber-bs-1" bandwidth="%s" latency="%.17gs"/>\n' % (bytes_per_s(a.fiber_bps), a.fiber_latency))
     if a.n_servers > 1:
         w('      <!-- fiber server 1 - server m: mu = %.6g bit/s -->\n' % a.mu_bps)
     for s in range(2, a.n_servers + 1):
         w('      <link id="fiber-1-%d" bandwidth="%s" latency="%.17gs"/>\n' % (s, bytes_per_s(a.mu_bps), a.mu_latency))
+    if a.cloud_cores is not None:
+        w('      <!-- WAN BS - cloud: %.6g bit/s, %.6g s -->\n' % (a.wan_bps, a.wan_latency))
+        w('      <link id="wan" bandwidth="%s" latency="%.17gs"/>\n' % (bytes_per_s(a.wan_bps), a.wan_latency))
     w('      <route src="bs" dst="es-1"><link_ctn id="fiber-bs-1"/></route>\n')
     for s in range(2, a.n_servers + 1):
         w('      <route src="es-1" dst="es-%d"><link_ctn id="fiber-1-%d"/></route> <!-- forward=via-first hop -->\n'
           % (s, s))
         w('      <route src="bs" dst="es-%d"><link_ctn id="fiber-bs-1"/><link_ctn id="fiber-1-%d"/></route>'
           ' <!-- forward=direct -->\n' % (s, s))
+    if a.cloud_cores is not None:
+        w('      <route src="bs" dst="cloud"><link_ctn id="wan"/></route> <!-- the cloud, either forward -->\n')
     w("    </zone>\n")
     w("  </zone>\n")
     w("</platform>\n")
@@ -448,6 +478,9 @@ def write_deployment(a, out):
     w("  </actor>\n")
     for s in range(1, a.n_servers + 1):
         w('  <actor host="es-%d" function="edge_server"><prop id="id" value="%d"/></actor>\n' % (s, s))
+    if a.cloud_cores is not None:
+        w('  <actor host="cloud" function="edge_server"><prop id="id" value="%d"/><prop id="tier" value="cloud"/>'
+          '</actor>\n' % (a.n_servers + 1))
     if a.md_actors:
         w("  <!-- MDs, numbered 0..%d in this order -->\n" % (a.n_md - 1))
         for i in range(a.n_md):

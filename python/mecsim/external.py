@@ -24,7 +24,7 @@ then waits (simulated time stands still) for the reply. A policy is any object w
 
 ``state`` has the fields of ``mec_system_t`` (``now``, ``slot_s``, ``bandwidth_hz``, ...) with
 ``devices`` (one per MD: ``cpu_hz, tx_power_w, kappa, distance_m, gain, up_rate_bps,
-down_rate_bps``) and ``servers`` (``cpu_hz, cores, hops, fiber_bps, fiber_latency_s, queued,
+down_rate_bps``) and ``servers`` (``cpu_hz, cores, hops, tier, fiber_bps, fiber_latency_s, queued,
 in_service, backlog_cycles, load_factor``), as attribute namespaces. A request carries the
 servers and the devices of the batch's tasks; ``state.devices`` keeps the rest from earlier
 messages. Each task of ``batch`` has ``id, md, dnn, arrival, input_bits, cycles, output_bits,

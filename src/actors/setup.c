@@ -343,6 +343,18 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   rc |= trace_set_attr_int(t, "seed", (int64_t)w->sc.seed);
   rc |= trace_set_attr_int(t, "n_md", w->n_md);
   rc |= trace_set_attr_int(t, "n_servers", w->n_servers);
+  /* server_tiers: "edge,edge,cloud", the tier of server m = 1..M in id order (format 7) */
+  char *tiers = malloc((size_t)w->n_servers * 6 + 1);
+  if (!tiers)
+    return fail(c, "out of memory");
+  tiers[0] = '\0';
+  for (int s = 0; s < w->n_servers; s++) {
+    if (s > 0)
+      strcat(tiers, ",");
+    strcat(tiers, w->srv[s].tier == MEC_TIER_CLOUD ? "cloud" : "edge");
+  }
+  rc |= trace_set_attr_string(t, "server_tiers", tiers);
+  free(tiers);
   rc |= trace_set_attr_string(t, "units",
                               "SI: time s, data bit, work CPU cycle (1 cycle = 1 SimGrid flop), speed cycle/s, "
                               "rate bit/s, energy J, power W");
@@ -520,7 +532,7 @@ static int probe_routes(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size
   }
   for (int s = 0; s < w->n_servers; s++) {
     sg_host_t h = w->srv[s].host, first = w->srv[0].host;
-    if (via_first && s > 0) {
+    if (via_first && s > 0 && w->srv[s].tier == MEC_TIER_EDGE) {
       src[n] = w->bs, dst[n++] = first;
       src[n] = first, dst[n++] = h;
     } else {
@@ -651,7 +663,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     const char *name = sg_actor_get_name(actors[a]);
     sg_host_t h = sg_actor_get_host(actors[a]);
     if (strcmp(name, "edge_server") == 0) {
-      int id = srv_seen + 1;
+      int id = srv_seen + 1, tier = MEC_TIER_EDGE;
       xbt_dict_t sp = sg_actor_get_properties(actors[a]);
       xbt_dict_cursor_t sc_cur = NULL;
       xbt_dict_foreach (sp, sc_cur, key, value) {
@@ -659,11 +671,20 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
         long v = strtol(value, &end, 10);
         if (rc)
           continue;
-        if (strcmp(key, "id") != 0)
-          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (%sexpected id)",
-                    in->deployment_path, sg_host_get_name(h), key,
-                    mec_edit_distance(key, "id") <= 1 ? "did you mean 'id'? " : "");
-        else if (!value[0] || *end || v < 1 || v > n_srv)
+        if (strcmp(key, "tier") == 0) {
+          if (strcmp(value, "edge") == 0 || strcmp(value, "cloud") == 0)
+            tier = value[0] == 'c' ? MEC_TIER_CLOUD : MEC_TIER_EDGE;
+          else
+            rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'tier' = '%s': expected edge or "
+                          "cloud",
+                      in->deployment_path, sg_host_get_name(h), value);
+        } else if (strcmp(key, "id") != 0) {
+          const char *near = mec_edit_distance(key, "id") <= 1     ? "did you mean 'id'? "
+                             : mec_edit_distance(key, "tier") <= 2 ? "did you mean 'tier'? "
+                                                                   : "";
+          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (%sexpected id, tier)",
+                    in->deployment_path, sg_host_get_name(h), key, near);
+        } else if (!value[0] || *end || v < 1 || v > n_srv)
           rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'id' = '%s': expected 1..%d",
                     in->deployment_path, sg_host_get_name(h), value, n_srv);
         else
@@ -680,6 +701,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
         break;
       }
       st->host = h;
+      st->tier = tier;
       st->cores = sg_host_core_count(h);
       sg_actor_set_data(actors[a], (void *)(intptr_t)id);
     }
@@ -687,6 +709,15 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   if (rc == 0 && strcmp(sc->forward, "via-first") == 0 && n_srv > 0 && !w->srv[0].host)
     rc = fail(&c, "deployment %s: no edge_server with id 1 (forward=via-first sends every task through server 1)",
               in->deployment_path);
+  /* via-first forwards edge tasks through server 1: it must be an edge
+   * server when another edge server relies on it (a cloud is always reached
+   * over its own route from the BS) */
+  for (int s = 1; rc == 0 && strcmp(sc->forward, "via-first") == 0 && s < n_srv; s++)
+    if (w->srv[0].tier == MEC_TIER_CLOUD && w->srv[s].tier == MEC_TIER_EDGE)
+      rc = fail(&c, "deployment %s: the edge_server with id 1 (host '%s') has tier cloud, but forward=via-first sends "
+                    "the tasks of edge server %d (host '%s') through server 1: give an edge server id 1, or use "
+                    "forward=direct",
+                in->deployment_path, sg_host_get_name(w->srv[0].host), s + 1, sg_host_get_name(w->srv[s].host));
   if (rc == 0 && probe_routes(&c, w, actors, n_actors) != 0)
     rc = -1;
   for (size_t a = 0; a < n_actors && rc == 0; a++) {
@@ -728,7 +759,8 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     mec_server_state_t *st = &w->srv[s];
     mec_server_info_t *info = &w->srv_info[s];
     st->path[0] = w->bs;
-    if (strcmp(sc->forward, "via-first") == 0 && s > 0) {
+    /* via-first: edge server m > 1 through server 1; a cloud (and forward=direct) over the route BS -> it */
+    if (strcmp(sc->forward, "via-first") == 0 && s > 0 && st->tier == MEC_TIER_EDGE) {
       st->path[1] = w->srv[0].host;
       st->path[2] = st->host;
       st->path_len = 3;
@@ -740,6 +772,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       st->path_len = 1;
     info->cpu_hz = sg_host_get_speed(st->host);
     info->cores = st->cores;
+    info->tier = st->tier;
     info->hops = st->path_len - 1;
     info->fiber_bps = INFINITY;
     info->fiber_latency_s = 0;

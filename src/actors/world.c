@@ -537,6 +537,7 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
   r->up_distance_m = isnan(r->up_start) ? NAN
                      : w->mobile        ? mec_mob_up_distance(r->md, r->up_start)
                                         : w->md_info[r->md].distance_m;
+  r->tier = r->target > 0 && r->target <= w->n_servers ? 1 + w->srv[r->target - 1].tier : 0;
   w->tasks_dropped += (uint64_t)(r->dropped != 0);
   w->tasks_done++;
   w->tasks_missed += (uint64_t)r->missed;

@@ -79,6 +79,7 @@ typedef struct mec_server_state {
   int n_reserved, cap_reserved;
   sg_host_t path[3];         /* hosts from the BS to this server, path[0] = BS */
   int path_len;
+  int tier;                  /* MEC_TIER_EDGE or MEC_TIER_CLOUD (<prop id="tier">) */
 } mec_server_state_t;
 
 typedef struct mec_world {

@@ -57,7 +57,7 @@ static const mec_knob_t knobs[] = {
     KI(max_in_flight, "0", "", "tasks in flight (arrived, not done) at which an overloaded run stops with an error; 0 = automatic (docs/model.md, Overload)"),
     KI(share_users, "0", "", "N in the equal bandwidth split W/N (0 = number of MDs)"),
     KS(md_hosts, "", NULL, "hosts PREFIX0, PREFIX1, ... are mobile devices too, with no mobile_device actor each (for 10^5 devices)"),
-    KS(forward, "via-first", "via-first|direct", "BS to server m: through server 1 (DTOMALB) or the platform's route"),
+    KS(forward, "via-first", "via-first|direct", "BS to edge server m: through server 1 (DTOMALB) or the platform's route (a cloud: its route)"),
     KD(drift_at, "0", "s", "the environment drifts at this simulated time (0 = never): tasks arriving from then on are scaled by drift_size and every channel gain by drift_gain_db"),
     KD(drift_size, "1", "", "after drift_at: factor on a task's input bits, cycles and result bits"),
     KD(drift_gain_db, "0", "dB", "after drift_at: change of every device's channel gain (a move away from the BS is negative)"),

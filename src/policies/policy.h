@@ -45,7 +45,10 @@ typedef struct mec_md_info {
   double down_rate_bps;/* downlink rate with the default bandwidth share, bit/s */
 } mec_md_info_t;
 
-/* One edge server as the policy sees it. Static part set at start; dynamic
+/* Tier of a server (mec_server_info_t.tier; docs/model.md "The cloud tier"). */
+enum { MEC_TIER_EDGE = 0, MEC_TIER_CLOUD = 1 };
+
+/* One server (edge or cloud) as the policy sees it. Static part set at start; dynamic
  * part refreshed by the simulator before every decide(). Server index s in
  * 0..n_servers-1 is called "server s+1" in the papers. */
 typedef struct mec_server_info {
@@ -54,6 +57,9 @@ typedef struct mec_server_info {
   int hops;               /* fiber hops from the base station (1 = directly attached) */
   double fiber_bps;       /* bottleneck fiber rate on the path from the BS, bit/s */
   double fiber_latency_s; /* total fiber latency on that path, s */
+  int tier;               /* MEC_TIER_EDGE (0) or MEC_TIER_CLOUD (1): the edge_server actor's
+                             <prop id="tier">; a cloud is reached over the platform's route from
+                             the BS (its WAN links are in fiber_bps, fiber_latency_s) */
   /* dynamic */
   int queued;             /* tasks waiting, not in service */
   int in_service;         /* tasks being executed */

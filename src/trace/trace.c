@@ -108,6 +108,7 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, offload_frac, FT_F64, "1"),
     FIELD(trace_task_rec_t, up_distance_m, FT_F64, "m"),
     FIELD(trace_task_rec_t, dropped, FT_I32, "1"),
+    FIELD(trace_task_rec_t, tier, FT_I32, "1"),
 };
 
 static const field_spec_t decision_fields[] = {
@@ -220,7 +221,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "dropped: 1 if an admission rule dropped the task at its decision (TPOS "
                    "carry=1): nothing ran, done = decide_end, missed = 1; up_distance_m: the "
                    "device's distance to the base station when its upload started (NaN = no "
-                   "upload; a static device: its fixed distance)."},
+                   "upload; a static device: its fixed distance); tier: where the task's "
+                   "(remote part) ran: 0 = locally on the device (or dropped), 1 = an edge "
+                   "server, 2 = a cloud server (root attribute server_tiers)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "
@@ -644,7 +647,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 6) < 0)
+      trace_set_attr_int(t, "trace_format", 7) < 0)
     goto fail;
   return t;
 
@@ -739,7 +742,7 @@ int trace_set_attr_int(trace_t *t, const char *name, int64_t value) {
 static const char *const reserved_attrs[] = {
     "trace_format", "mecsim_version", "simgrid_version", "command_line", "configuration", "cfg_types",
     "platform_file", "deployment_file", "platform_xml", "deployment_xml", "policy", "seed", "n_md",
-    "n_servers", "units", "end_time_s", "tasks_done", "tasks_unfinished_at_until",
+    "n_servers", "server_tiers", "units", "end_time_s", "tasks_done", "tasks_unfinished_at_until",
     "servers_sampling_stopped_at_s"};
 
 int trace_reserved_attr(const char *name) {

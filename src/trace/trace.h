@@ -6,7 +6,7 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 6; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 7; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
@@ -31,6 +31,8 @@
  * admission rule: TPOS carry=1; it has a row, done = the drop).
  * Format 6 adds /tasks field up_distance_m (the device's distance to the BS
  * when its upload started) and the table /mobility (moving devices).
+ * Format 7 adds /tasks field tier (0 local, 1 edge, 2 cloud) and the root
+ * attribute server_tiers ("edge,cloud,...", server m = 1..M).
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -84,6 +86,7 @@ typedef struct trace_task_rec {
   double offload_frac;               /* share of the task offloaded: 1 = whole, 0 = local, else partial */
   double up_distance_m;              /* distance MD-BS when the upload started, m (NaN = no upload; format 6) */
   int32_t dropped;                   /* 1 if dropped at its decision (admission rule; format 5) */
+  int32_t tier;                      /* 0 = local (or dropped), 1 = edge server, 2 = cloud (format 7) */
 } trace_task_rec_t;
 
 typedef struct trace_decision_rec {

@@ -80,7 +80,7 @@ CATEGORIES = ("crash", "sanitizer", "simgrid-abort", "hang", "nonfinite", "lost-
 # both NaN (the phase did not happen) or both finite (src/trace/trace.c, analysis/mecsim_trace.py).
 ALWAYS_SET = ("id", "md", "target", "partition", "slot", "dnn", "missed", "arrival", "decide_start",
               "decide_end", "done", "input_bits", "cycles", "output_bits", "local_cycles",
-              "energy_local_j", "energy_tx_j", "price", "deadline")
+              "energy_local_j", "energy_tx_j", "price", "deadline", "tier")
 PHASES = (("local_start", "local_end"), ("up_start", "up_end"), ("fwd_start", "fwd_end"),
           ("exec_start", "exec_end"), ("down_start", "down_end"),
           # trace format 2 (checked only when the fields exist)
@@ -622,8 +622,9 @@ class Ops:
                     m.own_workload = True
             else:
                 pid = rng.choice(["id", "distance", "tx_power", "kappa", "dnn", "neighbours", "distanse",
-                                  "policy"])
-                val = rng.choice(NASTY_NUM + ["0,1", "1,1", "99", "-1,2", "0,0,0"])
+                                  "policy", "tier", "tier", "teir"])
+                val = rng.choice(NASTY_NUM + ["0,1", "1,1", "99", "-1,2", "0,0,0"] +
+                                 (["edge", "cloud", "Cloud", "clod", "edge,cloud"] if pid == "tier" else []))
         p = ET.SubElement(e, "prop", {"id": pid, "value": val})
         # SimGrid's DTD wants props first
         e.remove(p)
@@ -1164,6 +1165,13 @@ def check_trace(path, m, run_dir, stdout):
         if s in names and e in names:
             if (np.isnan(tasks[s]) != np.isnan(tasks[e])).any():
                 bad.append("phase %s/%s half NaN" % (s, e))
+    # trace format 7: tier 0 = local, 1 = edge, 2 = cloud, the server's tier listed in server_tiers
+    if "tier" in names and "target" in names:
+        tiers = str(attrs.get("server_tiers", "")).split(",") if attrs.get("server_tiers") else []
+        want = np.array([0 if t <= 0 else (2 if t <= len(tiers) and tiers[t - 1] == "cloud" else 1)
+                         for t in tasks["target"]], dtype=np.int64)
+        if rows and (tasks["tier"].astype(np.int64) != want).any():
+            bad.append("tier disagrees with target and server_tiers")
     end = attrs.get("end_time_s")
     if end is not None and not math.isfinite(float(end)):
         bad.append("end_time_s = %r" % end)

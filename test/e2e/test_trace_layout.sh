@@ -65,7 +65,11 @@ def load(name):
     return f, {k: f[k][()] for k in f}
 
 f, d = load("t.h5")
-say(int(f.attrs["trace_format"]) == 6, f"trace_format == 6 (got {f.attrs['trace_format']})")
+say(int(f.attrs["trace_format"]) == 7, f"trace_format == 7 (got {f.attrs['trace_format']})")
+tk = d["tasks"]
+say("tier" in tk.dtype.names and np.all(tk["tier"] == np.where(tk["target"] > 0, 1, 0)),
+    "/tasks.tier exists (format 7): 1 for the edge server's tasks, 0 for local ones")
+say(f.attrs["server_tiers"] in ("edge", b"edge"), f"root attribute server_tiers = 'edge' (got {f.attrs['server_tiers']!r})")
 say("dropped" in d["tasks"].dtype.names and np.all(d["tasks"]["dropped"] == 0),
     "/tasks.dropped exists (format 5), 0 when no admission rule ran")
 say("background" in f and len(f["background"]) == 0 and "time_done" in f["background"].dtype.names,

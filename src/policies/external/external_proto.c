@@ -138,7 +138,7 @@ static void encode_servers(ext_buf_t *b, const mec_system_t *sys)
     const mec_server_info_t *v = &sys->server[s];
     ext_buf_printf(b, "%s{\"cpu_hz\":", s ? "," : "");
     ext_buf_num(b, v->cpu_hz);
-    ext_buf_printf(b, ",\"cores\":%d,\"hops\":%d,", v->cores, v->hops);
+    ext_buf_printf(b, ",\"cores\":%d,\"hops\":%d,\"tier\":%d,", v->cores, v->hops, v->tier);
     kv_num(b, "fiber_bps", v->fiber_bps, 1);
     kv_num(b, "fiber_latency_s", v->fiber_latency_s, 1);
     ext_buf_printf(b, "\"queued\":%d,\"in_service\":%d,", v->queued, v->in_service);

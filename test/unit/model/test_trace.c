@@ -345,7 +345,7 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 41); /* format 5: dropped; format 6: up_distance_m */
+  CHECK(file_nmembers(f, "tasks") == 42); /* format 5: dropped; format 6: up_distance_m; format 7: tier */
   CHECK(file_nmembers(f, "devices") == 9);
   CHECK(file_nmembers(f, "decisions") == 12);
   CHECK(file_nmembers(f, "servers") == 6);
@@ -644,12 +644,13 @@ static void test_empty_and_units(void) {
   free(units);
   H5Dclose(d);
   /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields; format 4:
-   * /background; format 5: /tasks.dropped; format 6: /tasks.up_distance_m, /mobility. */
+   * /background; format 5: /tasks.dropped; format 6: /tasks.up_distance_m, /mobility; format 7:
+   * /tasks.tier (0 local, 1 edge, 2 cloud). */
   int64_t fmt = 0;
   hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
   CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
   if (a >= 0) H5Aclose(a);
-  CHECK(fmt == 6);
+  CHECK(fmt == 7);
   H5Fclose(f);
   unlink(path);
 }

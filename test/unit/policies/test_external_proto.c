@@ -191,7 +191,7 @@ static void test_requests_round_trip(void)
                           .up_rate_bps = 0.1, .down_rate_bps = 2e7},
                          {.cpu_hz = 5e8, .up_rate_bps = 1, .down_rate_bps = 1}};
   mec_server_info_t srv[1] = {{.cpu_hz = 4e9, .cores = 2, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3,
-                               .queued = 3, .in_service = 2, .backlog_cycles = 7.5e9, .load_factor = 1.875}};
+                               .tier = MEC_TIER_CLOUD, .queued = 3, .in_service = 2, .backlog_cycles = 7.5e9, .load_factor = 1.875}};
   mec_system_t sys = {.n_md = 2, .n_servers = 1, .md = md, .server = srv, .now = 0.30000000000000004, .slot_s = 1,
                       .bandwidth_hz = 1e7, .noise_w_per_hz = 3.98e-21, .bs_tx_power_w = 1, .seed = 42,
                       .decider_hz = 2.5e9};
@@ -207,6 +207,8 @@ static void test_requests_round_trip(void)
   CHECK(json_real_value(json_object_get(d0, "gain")) == 1.2345678901234567e-9);
   CHECK(json_real_value(json_object_get(d0, "up_rate_bps")) == 0.1);
   CHECK(json_array_size(json_object_get(h, "devices")) == 2);
+  CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(h, "servers"), 0), "tier")) ==
+        MEC_TIER_CLOUD);
   CHECK(json_number_value(json_object_get(h, "now")) == 0.30000000000000004);
   json_decref(h);
 
