@@ -12,22 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOB_RECIPES 4 /* rates noted per device, newest first when looked up */
 #define MOB_UPLOADS 4 /* upload starts remembered per device for /tasks.up_distance_m */
 #define MOB_MIN_DISTANCE 1e-3 /* m: a device on the BS is 1 mm away (finite gain) */
 #define MOB_MAX_PIECES 1e4    /* rate updates per transfer, at most (longer intervals beyond) */
 
-/* How a rate was computed: tau * Shannon(band, power, gain). */
-typedef struct recipe {
-  double rate, band, power, tau;
-} recipe_t;
-
 typedef struct mob_md {
   mec_mobility_state_t st;
   double t, x, y, d;              /* position and distance at time t (t < 0: none yet) */
-  recipe_t rec[MOB_RECIPES];      /* ring of the last rates noted */
   double up_t[MOB_UPLOADS], up_d[MOB_UPLOADS]; /* ring of upload starts and their distances */
-  unsigned char rec_next, up_next;
+  unsigned char up_next;
 } mob_md_t;
 
 struct mec_mob {
@@ -82,8 +75,6 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
     d->t = -1;
     for (int k = 0; k < MOB_UPLOADS; k++)
       d->up_t[k] = NAN;
-    for (int k = 0; k < MOB_RECIPES; k++)
-      d->rec[k].rate = NAN;
     char merr[512];
     if (mec_mobility_init_device(&mob->model, &d->st, sc->seed, i, sc->bs_x, sc->bs_y, merr, sizeof merr) != 0) {
       snprintf(err, errlen, "%s", merr);
@@ -133,37 +124,14 @@ int mec_mob_refresh(int md)
   return 1;
 }
 
-void mec_mob_note_rate(int md, double rate_bps, double band_hz, double power_w, double tau)
-{
-  mob_md_t *d = &mec_world->mob->md[md];
-  d->rec[d->rec_next] = (recipe_t){rate_bps, band_hz, power_w, tau};
-  d->rec_next = (unsigned char)((d->rec_next + 1) % MOB_RECIPES);
-}
-
-static const recipe_t *find_recipe(const mob_md_t *d, double rate_bps)
-{
-  for (int k = 1; k <= MOB_RECIPES; k++) { /* newest first */
-    const recipe_t *r = &d->rec[(d->rec_next + MOB_RECIPES - k) % MOB_RECIPES];
-    if (r->rate == rate_bps)
-      return r;
-  }
-  return NULL;
-}
-
-typedef struct updating {
-  int md, uplink;
-  recipe_t r;
-} updating_t;
-
-/* The rate of a transfer now, from its recipe and the channel now; after
- * mec_world_fail when there is none. */
-static double recipe_rate(const updating_t *u)
+/* The rate of spec for md now; after mec_world_fail when there is none. */
+static double rate_now(int md, mec_rate_spec_t spec, int uplink)
 {
   mec_world_t *w = mec_world;
-  double rate = u->r.tau * mec_shannon_bps(u->r.band, u->r.power, mec_world_gain(u->md), w->sys.noise_w_per_hz);
+  double rate = mec_world_rate(md, spec);
   if (!(rate > 0) || !isfinite(rate))
-    mec_world_fail("MD %d has no %s rate at t = %.9g s (%g bit/s at %g m from the base station)", u->md,
-                   u->uplink ? "uplink" : "downlink", simgrid_get_clock(), rate, w->mob->md[u->md].d);
+    mec_world_fail("MD %d has no %s rate at t = %.9g s (%g bit/s at %g m from the base station)", md,
+                   uplink ? "uplink" : "downlink", simgrid_get_clock(), rate, w->mob->md[md].d);
   return rate;
 }
 
@@ -187,22 +155,15 @@ static void sample(mec_world_t *w, int md, int uplink, double rate)
     mec_world_fail("trace: %s", trace_error(w->trace));
 }
 
-void mec_mob_send(int md, double bits, double rate_bps, int uplink, double units_per_bit)
+void mec_mob_send(int md, double bits, mec_rate_spec_t spec, int uplink, double units_per_bit)
 {
   mec_world_t *w = mec_world;
   struct mec_mob *mob = w->mob;
   mec_md_state_t *m = &w->md[md];
   mob_md_t *d = &mob->md[md];
-  const recipe_t *r = find_recipe(d, rate_bps);
-  updating_t u = {md, uplink, r ? *r : (recipe_t){0}};
-  double rate = rate_bps; /* a rate world.c did not compute: kept for the whole transfer */
-  if (r) {
-    rate = recipe_rate(&u); /* at the position now (the radio may have been busy) */
-    if (w->failed)
-      return;
-  } else {
-    mec_mob_refresh(md);
-  }
+  double rate = rate_now(md, spec, uplink); /* at the position now (the radio may have been busy) */
+  if (w->failed)
+    return;
   if (uplink) {
     d->up_t[d->up_next] = simgrid_get_clock();
     d->up_d[d->up_next] = d->d;
@@ -213,7 +174,7 @@ void mec_mob_send(int md, double bits, double rate_bps, int uplink, double units
     return;
   sg_link_set_bandwidth(m->radio, rate * units_per_bit);
   double units = (double)llround(bits * units_per_bit);
-  if (!r || mob->every <= 0 || units <= rate * units_per_bit * mob->every) {
+  if (mob->every <= 0 || units <= rate * units_per_bit * mob->every) {
     sg_host_sendto(m->host, m->host, units); /* done within one interval: as a static device */
     return;
   }
@@ -241,7 +202,7 @@ void mec_mob_send(int md, double bits, double rate_bps, int uplink, double units
     if (left > 0) {
       if (latency > 0 && left + piece == units)
         sg_link_set_latency(m->radio, 0);
-      rate = recipe_rate(&u);
+      rate = rate_now(md, spec, uplink);
       if (!w->failed)
         sg_link_set_bandwidth(m->radio, rate * units_per_bit);
     }

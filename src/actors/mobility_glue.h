@@ -22,15 +22,11 @@ void mec_mob_free(mec_world_t *w);
  * path gain changed, 0 if not (same time as the last call, or no move). */
 int mec_mob_refresh(int md);
 
-/* A rate world.c computed for md: tau * Shannon(band_hz, power_w, gain). */
-void mec_mob_note_rate(int md, double rate_bps, double band_hz, double power_w, double tau);
-
 /* mec_mob_send (declared in world.h for radio_link.c): cell=ofdma transfer
- * of a moving device over its radio link (the caller holds the radio). If
- * world.c computed rate_bps (its band, power and time share were noted), the
- * rate is recomputed from the position at the start and every
+ * of a moving device over its radio link (the caller holds the radio). The
+ * rate of its spec is computed from the position at the start and every
  * mobility_update seconds (the transfer goes as pieces of that length, the
- * link's bandwidth set before each); otherwise rate_bps is kept. */
+ * link's bandwidth set before each). */
 
 /* Distance (m) of md to the BS when its upload that started at up_start did. */
 double mec_mob_up_distance(int md, double up_start);

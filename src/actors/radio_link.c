@@ -34,18 +34,20 @@ static int wifi_level(const mec_md_state_t *m, double rate_bps)
   return best;
 }
 
-double mec_radio_transfer(int md, double bits, double rate_bps, int uplink)
+double mec_radio_transfer(int md, double bits, mec_rate_spec_t spec, int uplink)
 {
   mec_world_t *w = mec_world;
   mec_md_state_t *m = &w->md[md];
+  int follows = w->mobile && m->wifi_levels == 0; /* the rate follows a moving device */
+  double rate_bps = follows ? NAN : mec_world_rate(md, spec); /* else as asked for, before any wait */
   if (m->radio_users++ > 0) /* busy: wait for the transfer ahead to hand over */
     sg_sem_acquire(m->radio_free);
   double start = simgrid_get_clock();
   if (m->wifi_levels > 0) {
     mec_wifi_set_rate(m->radio, m->host, wifi_level(m, rate_bps));
     sg_host_sendto(uplink ? m->host : w->bs, uplink ? w->bs : m->host, bits / 8.0);
-  } else if (w->mobile) { /* the rate follows the device's position (mobility_glue.c) */
-    mec_mob_send(md, bits, rate_bps, uplink, RADIO_UNITS_PER_BIT);
+  } else if (follows) { /* the rate follows the device's position (mobility_glue.c) */
+    mec_mob_send(md, bits, spec, uplink, RADIO_UNITS_PER_BIT);
   } else {
     /* SimGrid sizes are whole units: in bytes, a 20.7-bit task would move
      * 24 bits (DyNN's tasks go down to a few bits). The link is this MD's

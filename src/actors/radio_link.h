@@ -3,11 +3,14 @@
 #define MECSIM_RADIO_LINK_H
 #include "actors/world.h"
 
-/* Sends `bits` over MD md's radio at `rate_bps` (uplink or downlink). The MD's
- * radio carries one transfer at a time; the caller waits its turn (FIFO).
+/* Sends `bits` over MD md's radio (uplink or downlink) at the rate of
+ * `spec`: as it is when the call is made, or, for a moving device on an
+ * OFDMA cell, as it is when the transmission starts and every
+ * mobility_update seconds after (mobility_glue.c). The MD's radio carries
+ * one transfer at a time; the caller waits its turn (FIFO).
  * Returns the simulated time the transmission started (after the wait);
  * the transfer is over when the call returns. */
-double mec_radio_transfer(int md, double bits, double rate_bps, int uplink);
+double mec_radio_transfer(int md, double bits, mec_rate_spec_t spec, int uplink);
 
 /* The band of one TDMA frame (the uploads of one decision, identified by its
  * decide_end): its sub-slots follow each other on the whole band, so an MD

@@ -128,7 +128,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
     return;
   }
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_up_rate(ctx->task.md, 0, 0), 1);
+    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_up_spec(ctx->task.md, 0, 0), 1);
   if (w->per_slot) { /* the BS controller decides the slot's batch and wakes us */
     mec_fifo_push(&w->requests, ctx);
     if (w->controller_idle) {
@@ -152,7 +152,7 @@ static void obtain_decision(mec_task_ctx_t *ctx)
       w->controller_busy = 0;
   }
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_down_rate(ctx->task.md, 0), 0);
+    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_down_spec(ctx->task.md, 0), 0);
   ctx->rec.decide_end = simgrid_get_clock();
 }
 
@@ -268,14 +268,15 @@ static void run_task(mec_task_ctx_t *ctx)
         sg_actor_sleep_until(slot_start);
       band = mec_tdma_band_acquire(r->decide_end);
     }
-    r->up_rate_bps = mec_world_decision_up_rate(i, d);
+    mec_rate_spec_t up = mec_world_decision_up_spec(i, d);
+    r->up_rate_bps = mec_world_rate(i, up);
     if (r->up_rate_bps <= 0) {
       mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
       return;
     }
     /* The radio does one transfer at a time: up_start - up_wait_start is the
      * wait for it (with TDMA, the wait for the sub-slot and the band first). */
-    r->up_start = mec_radio_transfer(i, ctx->upload_bits, r->up_rate_bps, 1);
+    r->up_start = mec_radio_transfer(i, ctx->upload_bits, up, 1);
     r->up_end = simgrid_get_clock();
     if (band)
       mec_tdma_band_release(band);
@@ -298,7 +299,7 @@ static void run_task(mec_task_ctx_t *ctx)
     fiber(st, down_bits, 1);
     r->down_fiber_end = simgrid_get_clock(); /* at the BS: asks for the MD's radio */
     if (down_bits > 0)
-      r->down_radio_start = mec_radio_transfer(i, down_bits, mec_world_down_rate(i, d->bw_share), 0);
+      r->down_radio_start = mec_radio_transfer(i, down_bits, mec_world_down_spec(i, d->bw_share), 0);
     else
       r->down_radio_start = r->down_fiber_end; /* no radio transfer: = down_fiber_end = down_end */
     r->down_end = simgrid_get_clock();

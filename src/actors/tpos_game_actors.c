@@ -131,12 +131,12 @@ static void send_msg(tpos_period_t *P, int md, int dst, int to_server, int kind,
 {
   double sent = simgrid_get_clock();
   if (dst >= 0 || to_server) {
-    mec_radio_transfer(md, bits, mec_world_up_rate(md, 0, 0), 1);
+    mec_radio_transfer(md, bits, mec_world_up_spec(md, 0, 0), 1);
     if (to_server)
       fiber_to_server(bits, 0);
   } else {
     fiber_to_server(bits, 1);
-    mec_radio_transfer(md, bits, mec_world_down_rate(md, 0), 0);
+    mec_radio_transfer(md, bits, mec_world_down_spec(md, 0), 0);
   }
   P->messages++, P->round_messages++;
   P->bits += bits;
@@ -306,7 +306,7 @@ int mec_tpos_play(mec_task_ctx_t *ctx, mec_tpos_sim_choice_t *out)
   /* The server's stop message; the strategy was accepted by its last reply. */
   double sent = simgrid_get_clock();
   fiber_to_server(TPOS_STOP_BITS, 1);
-  mec_radio_transfer(ctx->task.md, TPOS_STOP_BITS, mec_world_down_rate(ctx->task.md, 0), 0);
+  mec_radio_transfer(ctx->task.md, TPOS_STOP_BITS, mec_world_down_spec(ctx->task.md, 0), 0);
   if (record(sent, -1, ctx->task.md, TPOS_MSG_STOP, me.rounds, TPOS_STOP_BITS))
     return -1;
   *out = me.choice;

@@ -127,60 +127,43 @@ static double share_bandwidth(double bw_share)
   return w->sc.bandwidth / n;
 }
 
-/* A rate of a moving device is noted with how it was computed (band,
- * power, time share), so that a transfer at that rate can recompute it as
- * the device moves (mobility_glue.c). */
-static double noted(int md, double rate, double band_hz, double power_w, double tau)
-{
-  if (mec_world->mobile)
-    mec_mob_note_rate(md, rate, band_hz, power_w, tau);
-  return rate;
-}
-
-static double up_rate(int md, double bw_share, double tx_power_w)
+mec_rate_spec_t mec_world_up_spec(int md, double bw_share, double tx_power_w)
 {
   mec_world_t *w = mec_world;
   double p = tx_power_w > 0 ? tx_power_w : w->md_info[md].tx_power_w;
-  return mec_shannon_bps(share_bandwidth(bw_share), p, current_gain(md), w->sys.noise_w_per_hz);
+  return (mec_rate_spec_t){share_bandwidth(bw_share), p, 1};
 }
 
-static double down_rate(int md, double bw_share)
+mec_rate_spec_t mec_world_down_spec(int md, double bw_share)
+{
+  (void)md;
+  return (mec_rate_spec_t){share_bandwidth(bw_share), mec_world->sc.bs_tx_power, 1};
+}
+
+mec_rate_spec_t mec_world_decision_up_spec(int md, const mec_decision_t *d)
 {
   mec_world_t *w = mec_world;
-  return mec_shannon_bps(share_bandwidth(bw_share), w->sc.bs_tx_power, current_gain(md), w->sys.noise_w_per_hz);
+  double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
+  if (d->tx_window > 0) /* a real TDMA sub-slot: the whole band, at the decision's power */
+    return (mec_rate_spec_t){w->sc.bandwidth, p, 1};
+  if (d->time_share > 0)
+    return (mec_rate_spec_t){w->sc.bandwidth, p, d->time_share < 1 ? d->time_share : 1};
+  return mec_world_up_spec(md, d->bw_share, d->tx_power_w);
+}
+
+double mec_world_rate(int md, mec_rate_spec_t s)
+{
+  return s.tau * mec_shannon_bps(s.band_hz, s.power_w, current_gain(md), mec_world->sys.noise_w_per_hz);
 }
 
 double mec_world_up_rate(int md, double bw_share, double tx_power_w)
 {
-  double r = up_rate(md, bw_share, tx_power_w);
-  if (!mec_world->mobile)
-    return r;
-  return noted(md, r, share_bandwidth(bw_share), tx_power_w > 0 ? tx_power_w : mec_world->md_info[md].tx_power_w, 1);
+  return mec_world_rate(md, mec_world_up_spec(md, bw_share, tx_power_w));
 }
 
 double mec_world_down_rate(int md, double bw_share)
 {
-  double r = down_rate(md, bw_share);
-  if (!mec_world->mobile)
-    return r;
-  return noted(md, r, share_bandwidth(bw_share), mec_world->sc.bs_tx_power, 1);
-}
-
-double mec_world_decision_up_rate(int md, const mec_decision_t *d)
-{
-  mec_world_t *w = mec_world;
-  if (d->tx_window > 0) { /* a real TDMA sub-slot: the whole band, at the decision's power */
-    double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
-    return noted(md, mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz), w->sc.bandwidth,
-                 p, 1);
-  }
-  if (d->time_share > 0) {
-    double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
-    double tau = d->time_share < 1 ? d->time_share : 1;
-    return noted(md, tau * mec_shannon_bps(w->sc.bandwidth, p, current_gain(md), w->sys.noise_w_per_hz),
-                 w->sc.bandwidth, p, tau);
-  }
-  return mec_world_up_rate(md, d->bw_share, d->tx_power_w);
+  return mec_world_rate(md, mec_world_down_spec(md, bw_share));
 }
 
 /* Current channel and default rates of MD i (changes only with fading and
@@ -191,8 +174,8 @@ static void refresh_md(int i)
   if (!w->rayleigh && !(w->sc.drift_at > 0 && w->sc.drift_gain_db != 0) && !w->mobile)
     return;
   current_gain(i);
-  w->md_info[i].up_rate_bps = up_rate(i, 0, 0);
-  w->md_info[i].down_rate_bps = down_rate(i, 0);
+  w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
+  w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
 }
 
 void mec_world_refresh_servers(void)

@@ -158,20 +158,31 @@ void mec_world_refresh_servers(void);
  * devices: position now), drift, and the slot's Rayleigh draw. */
 double mec_world_gain(int md);
 
-/* Uplink / downlink rate of MD i with the given share of the cell bandwidth
+/* How a radio rate is made: tau x Shannon(band_hz, power_w, the MD's channel
+ * gain at the time the rate is asked for). A transfer carries its spec, not
+ * a number, so that a moving device's rate can be recomputed as it moves. */
+typedef struct mec_rate_spec {
+  double band_hz, power_w, tau;
+} mec_rate_spec_t;
+
+/* Uplink / downlink of MD md with the given share of the cell bandwidth
  * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */
+mec_rate_spec_t mec_world_up_spec(int md, double bw_share, double tx_power_w);
+mec_rate_spec_t mec_world_down_spec(int md, double bw_share);
+/* Uplink a decision gives MD md: a TDMA sub-slot (tx_window > 0: the whole
+ * band W while it transmits), fluid TDMA (time_share > 0: the whole band W
+ * for that fraction of the frame, as an average rate), else OFDMA with the
+ * decision's bandwidth share; at the decision's power. */
+mec_rate_spec_t mec_world_decision_up_spec(int md, const mec_decision_t *d);
+/* The rate (bit/s) of spec s for MD md now. */
+double mec_world_rate(int md, mec_rate_spec_t s);
+/* mec_world_rate of the up / down spec. */
 double mec_world_up_rate(int md, double bw_share, double tx_power_w);
 double mec_world_down_rate(int md, double bw_share);
 
-/* Uplink rate a decision gives MD md: a TDMA sub-slot (tx_window > 0: the
- * whole band W while it transmits), fluid TDMA (time_share > 0: the whole
- * band W for that fraction of the frame, as an average rate), else OFDMA
- * with the decision's bandwidth share; at the decision's power. */
-double mec_world_decision_up_rate(int md, const mec_decision_t *d);
-
 /* Moving devices (mobility_glue.c): a cell=ofdma transfer of MD md whose
  * rate follows the device, recomputed every mobility_update seconds. */
-void mec_mob_send(int md, double bits, double rate_bps, int uplink, double units_per_bit);
+void mec_mob_send(int md, double bits, mec_rate_spec_t spec, int uplink, double units_per_bit);
 
 /* Called when a task completes: trace, policy feedback, counters, progress. */
 void mec_world_task_done(mec_task_ctx_t *ctx);
