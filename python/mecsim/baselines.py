@@ -15,7 +15,7 @@ def _transfer_s(bits, rate_bps):
     return bits / rate_bps if rate_bps > 0 else math.inf
 
 
-def expected_delay(devices, servers, task, target):
+def expected_delay(devices, servers, task, target, route=None):
     """mec_expected_delay: upload + fiber + queue + execution + download (docs/policies.md, section 3)."""
     md = devices[task.md]
     if target == 0:
@@ -25,16 +25,17 @@ def expected_delay(devices, servers, task, target):
     s = servers[target - 1]
     if s.cpu_hz <= 0:
         return math.inf
-    fiber = s.hops > 0 and s.fiber_bps > 0
+    r = route(task.md, target - 1) if route else s
+    fiber = r.hops > 0 and r.fiber_bps > 0
     cores = s.cores if s.cores > 0 else 1
     t = _transfer_s(task.input_bits, md.up_rate_bps)
     if fiber:
-        t += task.input_bits / s.fiber_bps + s.fiber_latency_s
+        t += task.input_bits / r.fiber_bps + r.fiber_latency_s
     t += s.backlog_cycles / (s.cpu_hz * cores)
     t += task.cycles / s.cpu_hz
     t += _transfer_s(task.output_bits, md.down_rate_bps)
     if fiber:
-        t += task.output_bits / s.fiber_bps + s.fiber_latency_s
+        t += task.output_bits / r.fiber_bps + r.fiber_latency_s
     return t
 
 
@@ -58,7 +59,7 @@ class Greedy:
             best = 0
             best_delay = expected_delay(state.devices, servers, t, 0)
             for target in range(1, m + 1):
-                d = expected_delay(state.devices, servers, t, target)
+                d = expected_delay(state.devices, servers, t, target, getattr(state, "route", None))
                 if d < best_delay:
                     best_delay = d
                     best = target

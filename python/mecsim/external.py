@@ -23,12 +23,19 @@ then waits (simulated time stands still) for the reply. A policy is any object w
 * ``start(state)`` (optional): called once per run, after the handshake.
 
 ``state`` has the fields of ``mec_system_t`` (``now``, ``slot_s``, ``bandwidth_hz``, ...) with
-``devices`` (one per MD: ``cpu_hz, tx_power_w, kappa, distance_m, gain, up_rate_bps,
-down_rate_bps``) and ``servers`` (``cpu_hz, cores, hops, tier, fiber_bps, fiber_latency_s, queued,
-in_service, backlog_cycles, load_factor``), as attribute namespaces. A request carries the
+``devices`` (one per MD: ``bs, cpu_hz, tx_power_w, kappa, distance_m, gain, up_rate_bps,
+down_rate_bps``) and ``servers`` (``cpu_hz, cores, hops, tier, bs, fiber_bps, fiber_latency_s,
+queued, in_service, backlog_cycles, load_factor``), as attribute namespaces. A request carries the
 servers and the devices of the batch's tasks; ``state.devices`` keeps the rest from earlier
 messages. Each task of ``batch`` has ``id, md, dnn, arrival, input_bits, cycles, output_bits,
 deadline``. Units are SI: s, bits, cycles, Hz, W, J.
+
+Base stations: ``state.n_bs``, ``state.base_stations`` (one per BS: ``x_m, y_m, bandwidth_hz,
+cpu_hz, attached``; ``attached`` is refreshed by every request), ``state.decider_bs`` (the BS whose
+controller asks) and ``state.routes[b][s]`` (``hops, fiber_bps, fiber_latency_s`` from BS b to
+server s). ``state.route(md, s)`` is the route from the BS device md is attached to now, as
+mec_system_route() in C: what mec_expected_delay charges. A server's own ``hops`` / ``fiber_*``
+are those from BS 0.
 """
 import json
 import operator
@@ -52,6 +59,17 @@ def _ns(d):
 
 class State(SimpleNamespace):
     """The simulator's state as of the current request (mec_system_t)."""
+
+    def route(self, md, s):
+        """The route (``hops, fiber_bps, fiber_latency_s``) from the BS device ``md`` is attached to
+        now to server ``s`` (0-based), as mec_system_route(); the server's own fields when the run
+        sent no routes (a mecsim before base stations)."""
+        routes = getattr(self, "routes", None)
+        b = getattr(self.devices[md], "bs", 0)
+        if routes and 0 <= b < len(routes):
+            return routes[b][s]
+        srv = self.servers[s]
+        return SimpleNamespace(hops=srv.hops, fiber_bps=srv.fiber_bps, fiber_latency_s=srv.fiber_latency_s)
 
 
 def _dump(obj):
@@ -93,15 +111,22 @@ class _Session:
     """One run of mecsim: the state the requests update."""
 
     def __init__(self, hello):
-        fields = {k: v for k, v in hello.items() if k not in ("schema", "type", "devices", "servers")}
+        fields = {k: v for k, v in hello.items()
+                  if k not in ("schema", "type", "devices", "servers", "base_stations", "routes")}
         self.state = State(**fields)
         self.state.devices = [_ns(d) for d in hello["devices"]]
         self.state.servers = [_ns(s) for s in hello["servers"]]
+        self.state.base_stations = [_ns(b) for b in hello.get("base_stations", [])]
+        self.state.routes = [[_ns(r) for r in row] for row in hello.get("routes", [])]
 
     def update(self, req):
         st = self.state
         st.now = req["now"]
         st.decider_hz = req["decider_hz"]
+        if "decider_bs" in req:
+            st.decider_bs = req["decider_bs"]
+        for b, k in enumerate(req.get("attached", [])[:len(st.base_stations)]):
+            st.base_stations[b].attached = k
         st.servers = [_ns(s) for s in req["servers"]]
         for d in req["devices"]:
             st.devices[d["md"]] = _ns(d)

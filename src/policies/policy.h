@@ -43,7 +43,29 @@ typedef struct mec_md_info {
   double gain;         /* current channel power gain (path loss x fading), dimensionless */
   double up_rate_bps;  /* uplink rate with the default bandwidth share, bit/s */
   double down_rate_bps;/* downlink rate with the default bandwidth share, bit/s */
+  int bs;              /* base station it is attached to now, 0..n_bs-1 (dynamic with mobility and
+                          several BSs; always 0 with one BS). distance_m, gain and the rates are
+                          those of that BS's cell */
 } mec_md_info_t;
+
+/* One base station (mec_system_t.bs). With several BSs each has its own
+ * position, cell bandwidth, edge servers and controller; a device attaches
+ * to the BS of the best channel, with hysteresis (docs/mobility.md). */
+typedef struct mec_bs_info {
+  double x_m, y_m;      /* position, m */
+  double bandwidth_hz;  /* its cell bandwidth W_b, Hz (split among the devices attached to it) */
+  double cpu_hz;        /* its CPU, which runs its controller's decisions, cycles/s */
+  int attached;         /* devices attached to it now (dynamic) */
+} mec_bs_info_t;
+
+/* The fiber from one base station to one server: what a task uploaded
+ * through that BS crosses to reach the server (the same back to that BS). */
+typedef struct mec_route_info {
+  int hops;               /* fiber hops (one SimGrid communication each): 0 = server on the BS host;
+                             a server of another BS counts the BS-to-BS hop first */
+  double fiber_bps;       /* bottleneck rate over those hops, bit/s (0 when hops = 0) */
+  double fiber_latency_s; /* total latency over those hops, s */
+} mec_route_info_t;
 
 /* Tier of a server (mec_server_info_t.tier; docs/model.md "The cloud tier"). */
 enum { MEC_TIER_EDGE = 0, MEC_TIER_CLOUD = 1 };
@@ -60,6 +82,10 @@ typedef struct mec_server_info {
   int tier;               /* MEC_TIER_EDGE (0) or MEC_TIER_CLOUD (1): the edge_server actor's
                              <prop id="tier">; a cloud is reached over the platform's route from
                              the BS (its WAN links are in fiber_bps, fiber_latency_s) */
+  int bs;                 /* the base station it belongs to (0..n_bs-1), -1 for a cloud (reached
+                             from every BS over its own route). hops, fiber_bps and
+                             fiber_latency_s above are from BS 0; from another BS see
+                             mec_system_route() */
   /* dynamic */
   int queued;             /* tasks waiting, not in service */
   int in_service;         /* tasks being executed */
@@ -80,8 +106,22 @@ typedef struct mec_system {
   double bs_tx_power_w;            /* downlink transmit power, W */
   uint64_t seed;                   /* run seed */
   double decider_hz;               /* CPU of the BS host, which executes decide()'s compute, cycles/s
-                                      (decide_on=md: 0, the deciding MD's is md[task.md].cpu_hz) */
+                                      (decide_on=md: 0, the deciding MD's is md[task.md].cpu_hz;
+                                      several BSs: the CPU of the BS whose controller decides) */
+  /* Base stations (issue 15). One BS: n_bs = 1, bs[0] is the cell above
+   * (bandwidth_hz = bs[0].bandwidth_hz). A mec_system_t filled by hand with
+   * n_bs = 0 and route = NULL (unit tests) means one BS whose routes are the
+   * servers' own hops / fiber fields. */
+  int n_bs;
+  const mec_bs_info_t *bs;         /* [n_bs] */
+  const mec_route_info_t *route;   /* [n_bs * n_servers]: route[b * n_servers + s], BS b to server s */
+  int decider_bs;                  /* the BS whose controller runs this decide() (0 with one BS) */
 } mec_system_t;
+
+/* The route from the BS device md is attached to (sys->md[md].bs) to
+ * server s (0-based). Falls back to the server's own hops / fiber fields
+ * when sys->route is NULL. hops = -1 (rates NaN) when md or s is out of range. */
+mec_route_info_t mec_system_route(const mec_system_t *sys, int md, int s);
 
 /* A batch handed to decide(): one task (per-task decisions) or every request
  * of a slot (per-slot decisions). */
@@ -221,5 +261,8 @@ int mec_policy_args_check(const char *args, const char *const *known, char *err,
  * speed with a positive amount to move or compute) and NAN when target or
  * task->md is out of range. */
 double mec_expected_delay(const mec_system_t *sys, const mec_task_t *task, int target);
+/* With several BSs, the hops and fiber terms above are those of
+ * mec_system_route(sys, task->md, target - 1): from the BS the device is
+ * attached to now. */
 
 #endif

@@ -238,6 +238,16 @@ static double transfer_s(double bits, double rate_bps)
   return rate_bps > 0 ? bits / rate_bps : INFINITY;
 }
 
+mec_route_info_t mec_system_route(const mec_system_t *sys, int md, int s)
+{
+  if (!sys || md < 0 || md >= sys->n_md || s < 0 || s >= sys->n_servers)
+    return (mec_route_info_t){-1, NAN, NAN};
+  int b = sys->md[md].bs;
+  if (sys->route && sys->n_bs > 0 && b >= 0 && b < sys->n_bs)
+    return sys->route[(size_t)b * (size_t)sys->n_servers + (size_t)s];
+  return (mec_route_info_t){sys->server[s].hops, sys->server[s].fiber_bps, sys->server[s].fiber_latency_s};
+}
+
 double mec_expected_delay(const mec_system_t *sys, const mec_task_t *task, int target)
 {
   if (!sys || !task || task->md < 0 || task->md >= sys->n_md || target < 0 || target > sys->n_servers)
@@ -252,16 +262,18 @@ double mec_expected_delay(const mec_system_t *sys, const mec_task_t *task, int t
   /* Fiber BS -> server (eq. 9). Unlike the paper, which charges it only for
    * m != 1, we charge every server reached over fiber (hops > 0): the
    * simulator really transfers over the BS-server link. fiber_bps = 0 means
-   * "fiber not modelled". */
-  int fiber = s->hops > 0 && s->fiber_bps > 0;
+   * "fiber not modelled". With several BSs the route is the one from the
+   * device's BS (mec_system_route). */
+  mec_route_info_t r = mec_system_route(sys, task->md, target - 1);
+  int fiber = r.hops > 0 && r.fiber_bps > 0;
   int cores = s->cores > 0 ? s->cores : 1;
   double t = transfer_s(task->input_bits, md->up_rate_bps);           /* eq. 7 upload */
   if (fiber)
-    t += task->input_bits / s->fiber_bps + s->fiber_latency_s;         /* eq. 9 forward */
+    t += task->input_bits / r.fiber_bps + r.fiber_latency_s;         /* eq. 9 forward */
   t += s->backlog_cycles / (s->cpu_hz * cores);                        /* eq. 8 wait */
   t += task->cycles / s->cpu_hz;                                       /* eq. 8 compute */
   t += transfer_s(task->output_bits, md->down_rate_bps);               /* result download */
   if (fiber)
-    t += task->output_bits / s->fiber_bps + s->fiber_latency_s;        /* result back */
+    t += task->output_bits / r.fiber_bps + r.fiber_latency_s;        /* result back */
   return t;
 }

@@ -118,9 +118,32 @@ static void kv_num(ext_buf_t *b, const char *key, double v, int comma)
 /* Requests                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static void encode_device(ext_buf_t *b, const mec_md_info_t *d, int md)
+/* Base stations as the agent sees them: with sys->n_bs = 0 (a hand-filled
+ * system) one BS made of the cell fields, whose routes are the servers' own
+ * hops / fiber fields (mec_system_route's fallback), so every message carries
+ * the same fields whatever filled the system. */
+static int enc_n_bs(const mec_system_t *sys)
 {
-  ext_buf_printf(b, "{\"md\":%d,", md);
+  return sys->n_bs > 0 && sys->bs ? sys->n_bs : 1;
+}
+
+/* The BS a device is attached to, as sent: 0 with one BS. */
+static int enc_md_bs(const mec_system_t *sys, const mec_md_info_t *d)
+{
+  return sys->n_bs > 0 && sys->bs ? d->bs : 0;
+}
+
+/* The BS a server belongs to, as sent: -1 (a cloud) or 0 with one BS. */
+static int enc_server_bs(const mec_system_t *sys, const mec_server_info_t *v)
+{
+  if (sys->n_bs > 0 && sys->bs)
+    return v->bs;
+  return v->bs < 0 ? -1 : 0;
+}
+
+static void encode_device(ext_buf_t *b, const mec_system_t *sys, const mec_md_info_t *d, int md)
+{
+  ext_buf_printf(b, "{\"md\":%d,\"bs\":%d,", md, enc_md_bs(sys, d));
   kv_num(b, "cpu_hz", d->cpu_hz, 1);
   kv_num(b, "tx_power_w", d->tx_power_w, 1);
   kv_num(b, "kappa", d->kappa, 1);
@@ -138,7 +161,8 @@ static void encode_servers(ext_buf_t *b, const mec_system_t *sys)
     const mec_server_info_t *v = &sys->server[s];
     ext_buf_printf(b, "%s{\"cpu_hz\":", s ? "," : "");
     ext_buf_num(b, v->cpu_hz);
-    ext_buf_printf(b, ",\"cores\":%d,\"hops\":%d,\"tier\":%d,", v->cores, v->hops, v->tier);
+    ext_buf_printf(b, ",\"cores\":%d,\"hops\":%d,\"tier\":%d,\"bs\":%d,", v->cores, v->hops, v->tier,
+                   enc_server_bs(sys, v));
     kv_num(b, "fiber_bps", v->fiber_bps, 1);
     kv_num(b, "fiber_latency_s", v->fiber_latency_s, 1);
     ext_buf_printf(b, "\"queued\":%d,\"in_service\":%d,", v->queued, v->in_service);
@@ -147,6 +171,71 @@ static void encode_servers(ext_buf_t *b, const mec_system_t *sys)
     ext_buf_str(b, "}");
   }
   ext_buf_str(b, "]");
+}
+
+/* "base_stations":[{x_m, y_m, bandwidth_hz, cpu_hz, attached}, ...] */
+static void encode_base_stations(ext_buf_t *b, const mec_system_t *sys)
+{
+  ext_buf_str(b, "\"base_stations\":[");
+  if (sys->n_bs > 0 && sys->bs) {
+    for (int k = 0; k < sys->n_bs; k++) {
+      const mec_bs_info_t *v = &sys->bs[k];
+      ext_buf_str(b, k ? ",{" : "{");
+      kv_num(b, "x_m", v->x_m, 1);
+      kv_num(b, "y_m", v->y_m, 1);
+      kv_num(b, "bandwidth_hz", v->bandwidth_hz, 1);
+      kv_num(b, "cpu_hz", v->cpu_hz, 1);
+      ext_buf_printf(b, "\"attached\":%d}", v->attached);
+    }
+  } else { /* one BS: the cell, at the origin, every device attached to it */
+    ext_buf_str(b, "{\"x_m\":0,\"y_m\":0,");
+    kv_num(b, "bandwidth_hz", sys->bandwidth_hz, 1);
+    kv_num(b, "cpu_hz", sys->decider_hz, 1);
+    ext_buf_printf(b, "\"attached\":%d}", sys->n_md > 0 ? sys->n_md : 0);
+  }
+  ext_buf_str(b, "]");
+}
+
+/* "routes":[[{hops, fiber_bps, fiber_latency_s} per server] per BS]: route
+ * [b][s] from BS b to server s (sys->route, or the servers' own fields when
+ * the system has none, as mec_system_route). */
+static void encode_routes(ext_buf_t *b, const mec_system_t *sys)
+{
+  int n_bs = enc_n_bs(sys);
+  ext_buf_str(b, "\"routes\":[");
+  for (int k = 0; k < n_bs; k++) {
+    ext_buf_str(b, k ? ",[" : "[");
+    for (int s = 0; s < sys->n_servers; s++) {
+      mec_route_info_t r;
+      if (sys->route && sys->n_bs > 0)
+        r = sys->route[(size_t)k * (size_t)sys->n_servers + (size_t)s];
+      else
+        r = (mec_route_info_t){sys->server[s].hops, sys->server[s].fiber_bps, sys->server[s].fiber_latency_s};
+      ext_buf_printf(b, "%s{\"hops\":%d,", s ? "," : "", r.hops);
+      kv_num(b, "fiber_bps", r.fiber_bps, 1);
+      kv_num(b, "fiber_latency_s", r.fiber_latency_s, 0);
+      ext_buf_str(b, "}");
+    }
+    ext_buf_str(b, "]");
+  }
+  ext_buf_str(b, "]");
+}
+
+/* "decider_bs":b, then with `attached` "attached":[k0, k1, ...] (the dynamic
+ * part of the BSs, in decide requests; the hello has it in base_stations). */
+static void encode_bs_state(ext_buf_t *b, const mec_system_t *sys, int attached)
+{
+  int multi = sys->n_bs > 0 && sys->bs;
+  ext_buf_printf(b, "\"decider_bs\":%d,", multi ? sys->decider_bs : 0);
+  if (!attached)
+    return;
+  ext_buf_str(b, "\"attached\":[");
+  if (multi)
+    for (int k = 0; k < sys->n_bs; k++)
+      ext_buf_printf(b, "%s%d", k ? "," : "", sys->bs[k].attached);
+  else
+    ext_buf_printf(b, "%d", sys->n_md > 0 ? sys->n_md : 0);
+  ext_buf_str(b, "],");
 }
 
 void ext_encode_hello(ext_buf_t *b, const mec_system_t *sys, const char *args)
@@ -160,22 +249,27 @@ void ext_encode_hello(ext_buf_t *b, const mec_system_t *sys, const char *args)
 #endif
   ext_buf_str(b, ",\"args\":");
   ext_buf_jstr(b, args ? args : "");
-  ext_buf_printf(b, ",\"seed\":%llu,\"n_md\":%d,\"n_servers\":%d,", (unsigned long long)sys->seed, sys->n_md,
-                 sys->n_servers);
+  ext_buf_printf(b, ",\"seed\":%llu,\"n_md\":%d,\"n_servers\":%d,\"n_bs\":%d,", (unsigned long long)sys->seed,
+                 sys->n_md, sys->n_servers, enc_n_bs(sys));
   kv_num(b, "now", sys->now, 1);
   kv_num(b, "slot_s", sys->slot_s, 1);
   kv_num(b, "bandwidth_hz", sys->bandwidth_hz, 1);
   kv_num(b, "noise_w_per_hz", sys->noise_w_per_hz, 1);
   kv_num(b, "bs_tx_power_w", sys->bs_tx_power_w, 1);
   kv_num(b, "decider_hz", sys->decider_hz, 1);
+  encode_bs_state(b, sys, 0);
   ext_buf_str(b, "\"devices\":[");
   for (int i = 0; i < sys->n_md; i++) {
     if (i)
       ext_buf_str(b, ",");
-    encode_device(b, &sys->md[i], i);
+    encode_device(b, sys, &sys->md[i], i);
   }
   ext_buf_str(b, "],");
   encode_servers(b, sys);
+  ext_buf_str(b, ",");
+  encode_base_stations(b, sys);
+  ext_buf_str(b, ",");
+  encode_routes(b, sys);
   ext_buf_str(b, "}");
 }
 
@@ -186,6 +280,7 @@ void ext_encode_decide(ext_buf_t *b, uint64_t seq, const mec_system_t *sys, cons
   ext_buf_printf(b, "{\"schema\":%d,\"type\":\"decide\",\"seq\":%llu,", MEC_EXT_SCHEMA, (unsigned long long)seq);
   kv_num(b, "now", sys->now, 1);
   kv_num(b, "decider_hz", sys->decider_hz, 1);
+  encode_bs_state(b, sys, 1);
   encode_servers(b, sys);
   /* The devices of the batch's tasks (each once, in order of first
    * appearance): the simulator refreshes only their channels before a
@@ -203,7 +298,7 @@ void ext_encode_decide(ext_buf_t *b, uint64_t seq, const mec_system_t *sys, cons
     if (!first)
       ext_buf_str(b, ",");
     first = 0;
-    encode_device(b, &sys->md[md], md);
+    encode_device(b, sys, &sys->md[md], md);
   }
   ext_buf_str(b, "],\"tasks\":[");
   for (size_t i = 0; i < batch->n; i++) {

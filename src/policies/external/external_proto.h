@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 /* The one schema version this build speaks. Bump it on any incompatible
- * change of a message (docs/external.md, "Versions"). */
+ * change of a message (docs/external.md, "Versions"); fields added to
+ * mecsim's requests (a server's tier, the base stations and routes) are
+ * compatible: agents ignore request fields they do not know. */
 #define MEC_EXT_SCHEMA 1
 
 /* A growable output buffer. `oom` is set once an allocation failed; every
@@ -34,7 +36,12 @@ void ext_buf_printf(ext_buf_t *b, const char *fmt, ...) __attribute__((format(pr
 void ext_buf_num(ext_buf_t *b, double v);      /* a JSON number: %.17g, 1e999 / -1e999 for +-inf, null for NaN */
 void ext_buf_jstr(ext_buf_t *b, const char *s); /* a JSON string, escaped */
 
-/* Requests. Each resets `b` and writes one complete JSON object. */
+/* Requests. Each resets `b` and writes one complete JSON object. With
+ * several base stations the hello carries n_bs, base_stations and the
+ * routes matrix, every decide decider_bs and the BSs' attached counts, and
+ * each device and server object its bs; a system with n_bs = 0 (filled by
+ * hand) is sent as one BS made of the cell fields and the servers' own
+ * hops / fiber fields. */
 void ext_encode_hello(ext_buf_t *b, const mec_system_t *sys, const char *args);
 /* outcomes: "" or the comma-separated outcome objects observed since the last
  * message (ext_encode_outcome), n_outcomes of them. */

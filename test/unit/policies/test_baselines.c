@@ -117,6 +117,83 @@ static void test_offload_nearest(void)
   CHECK(c.iterations == 3);
 }
 
+/* Two base stations. Server 1 is on BS 0 (1 hop from BS 0, 2 from BS 1),
+ * server 2 is a cloud (1 hop from both), server 3 is on BS 1's host (0 hops
+ * from BS 1, 2 from BS 0). The servers' own hops (1, 1, 2) are BS 0's view,
+ * so a policy that ignored the device's BS would send everyone to server 1.
+ * Devices 0 and 3 are attached to BS 0, devices 1 and 2 to BS 1. */
+static const mec_route_info_t nearest_routes[2 * 3] = {
+    {1, 1e9, 1e-3}, {1, 1e8, 2e-2}, {2, 0.5e9, 5e-3}, /* from BS 0 */
+    {2, 0.5e9, 5e-3}, {1, 1e8, 2e-2}, {0, 0, 0},      /* from BS 1 */
+};
+
+static void test_offload_nearest_per_bs(void)
+{
+  mec_md_info_t md[4];
+  for (int i = 0; i < 4; i++)
+    md[i] = md0;
+  md[1].bs = md[2].bs = 1;
+  mec_server_info_t sv[3] = {
+      {.cpu_hz = 4e9, .cores = 1, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .bs = 0},
+      {.cpu_hz = 8e9, .cores = 4, .hops = 1, .fiber_bps = 1e8, .fiber_latency_s = 2e-2, .tier = MEC_TIER_CLOUD,
+       .bs = -1},
+      {.cpu_hz = 4e9, .cores = 1, .hops = 2, .fiber_bps = 0.5e9, .fiber_latency_s = 5e-3, .bs = 1},
+  };
+  mec_bs_info_t bs[2] = {{.bandwidth_hz = 1e7, .cpu_hz = 2.5e9, .attached = 2},
+                         {.x_m = 400, .bandwidth_hz = 1e7, .cpu_hz = 2.5e9, .attached = 2}};
+  mec_system_t sys = {.n_md = 4, .n_servers = 3, .md = md, .server = sv, .seed = 1, .n_bs = 2, .bs = bs,
+                      .route = nearest_routes, .decider_bs = 0};
+  mec_task_t tk[5];
+  const int from[5] = {0, 1, 2, 3, 1};
+  for (int i = 0; i < 5; i++)
+    tk[i] = (mec_task_t){.id = 50 + (uint64_t)i, .md = from[i], .input_bits = 1e6, .cycles = 1e9};
+  inst_t in;
+  CHECK(inst_open(&in, "offload-nearest", "", 1, &sys) == 0);
+  int t[5] = {-1, -1, -1, -1, -1};
+  mec_cost_t c;
+  CHECK(inst_decide(&in, &sys, tk, 5, t, &c) == 0);
+  /* BS 0: server 1 and the cloud tie at 1 hop, the lower index wins;
+   * BS 1: server 3 on its host (0 hops) */
+  CHECK(t[0] == 1 && t[1] == 3 && t[2] == 3 && t[3] == 1 && t[4] == 3);
+  CHECK(c.iterations == 4 * 3); /* a scan of the 3 servers per change of BS along the batch: 0,1,1,0,1 */
+  CHECK(c.flops == 0);
+
+  /* per-task decisions (batch of one) from either BS */
+  int one = -1;
+  CHECK(inst_decide(&in, &sys, &tk[1], 1, &one, &c) == 0);
+  CHECK(one == 3 && c.iterations == 3);
+  CHECK(inst_decide(&in, &sys, &tk[0], 1, &one, &c) == 0);
+  CHECK(one == 1);
+
+  /* the device's BS is dynamic: device 1 hands over to BS 0 */
+  md[1].bs = 0;
+  CHECK(inst_decide(&in, &sys, &tk[1], 1, &one, &c) == 0);
+  CHECK(one == 1);
+  md[1].bs = 1;
+
+  /* the deciding controller does not matter, only each task's device */
+  sys.decider_bs = 1;
+  CHECK(inst_decide(&in, &sys, tk, 5, t, &c) == 0);
+  CHECK(t[0] == 1 && t[1] == 3 && t[2] == 3 && t[3] == 1 && t[4] == 3);
+
+  /* the same system filled as one BS (n_bs = 0, no routes): the servers'
+   * own hops, server 1 (tie with the cloud) for everyone, one scan */
+  mec_system_t flat = sys;
+  flat.n_bs = 0;
+  flat.bs = NULL;
+  flat.route = NULL;
+  CHECK(inst_decide(&in, &flat, tk, 5, t, &c) == 0);
+  CHECK(t[0] == 1 && t[1] == 1 && t[2] == 1 && t[3] == 1 && t[4] == 1);
+  CHECK(c.iterations == 3);
+
+  /* a task from a device that does not exist is refused, not guessed */
+  mec_task_t bad = tk[0];
+  bad.md = 4;
+  CHECK(inst_decide(&in, &sys, &bad, 1, &one, &c) < 0);
+  CHECK(strstr(mec_policy_error(), "device 4") != NULL);
+  inst_close(&in);
+}
+
 static void test_greedy(void)
 {
   /* Delays by hand (see test_expected_delay.c), local = cycles / 1 GHz:
@@ -484,6 +561,7 @@ int main(void)
 {
   RUN(test_local);
   RUN(test_offload_nearest);
+  RUN(test_offload_nearest_per_bs);
   RUN(test_greedy);
   RUN(test_greedy_spreads_batch);
   RUN(test_greedy_rejects_bad_device);

@@ -119,6 +119,118 @@ static void test_bad_input(void)
   servers[0] = saved;
 }
 
+/* Two base stations, BS 0 and BS 1, joined by a 0.5 Gbit/s, 4 ms BS-BS
+ * fiber link. Server 1 is on BS 0 (1 hop, 1 Gbit/s,
+ * 1 ms), server 2 on BS 1 (the same from BS 1). From the other BS a server is
+ * 2 hops away: the BS-BS link first, so the bottleneck is 0.5 Gbit/s and the
+ * latency 4 + 1 = 5 ms. The servers' own hops / fiber fields are BS 0's view
+ * (policy.h), so a model that ignored the device's BS would see server 2 at
+ * 2 hops from everyone. Device 0 is attached to BS 0, device 1 to BS 1. */
+static const mec_route_info_t routes2[2 * 2] = {
+    {1, 1e9, 1e-3},   /* BS 0 -> server 1 */
+    {2, 0.5e9, 5e-3}, /* BS 0 -> server 2 (BS 0 -> BS 1 -> server 2) */
+    {2, 0.5e9, 5e-3}, /* BS 1 -> server 1 (BS 1 -> BS 0 -> server 1) */
+    {1, 1e9, 1e-3},   /* BS 1 -> server 2 */
+};
+static const mec_bs_info_t bs2[2] = {
+    {.x_m = 0, .y_m = 0, .bandwidth_hz = 1e7, .cpu_hz = 2.5e9, .attached = 1},
+    {.x_m = 500, .y_m = 0, .bandwidth_hz = 1e7, .cpu_hz = 2.5e9, .attached = 1},
+};
+
+static void test_two_base_stations(void)
+{
+  mec_md_info_t md[2] = {{.cpu_hz = 1e9, .up_rate_bps = 10e6, .down_rate_bps = 20e6, .bs = 0},
+                         {.cpu_hz = 1e9, .up_rate_bps = 10e6, .down_rate_bps = 20e6, .bs = 1}};
+  mec_server_info_t sv[2] = {
+      {.cpu_hz = 2e9, .cores = 1, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .bs = 0},
+      {.cpu_hz = 2e9, .cores = 1, .hops = 2, .fiber_bps = 0.5e9, .fiber_latency_s = 5e-3, .bs = 1},
+  };
+  mec_system_t sys = {.n_md = 2, .n_servers = 2, .md = md, .server = sv, .n_bs = 2, .bs = bs2, .route = routes2};
+  mec_task_t t0 = task0, t1 = task0;
+  t1.md = 1;
+
+  /* the route is the row of the device's BS, not the server's own fields */
+  mec_route_info_t r = mec_system_route(&sys, 1, 0);
+  CHECK(r.hops == 2 && r.fiber_bps == 0.5e9 && r.fiber_latency_s == 5e-3);
+  r = mec_system_route(&sys, 1, 1);
+  CHECK(r.hops == 1 && r.fiber_bps == 1e9 && r.fiber_latency_s == 1e-3);
+  r = mec_system_route(&sys, 0, 1);
+  CHECK(r.hops == 2 && r.fiber_bps == 0.5e9);
+
+  /* Same-BS server: the worked example of docs/policies.md, 0.6081 s:
+   * 0.1 up + (1e6/1e9 + 1e-3) + 0.5 exec + 0.005 down + (1e5/1e9 + 1e-3). */
+  double near = 0.1 + (1e6 / 1e9 + 1e-3) + 1e9 / 2e9 + 1e5 / 20e6 + (1e5 / 1e9 + 1e-3);
+  CHECK_NEAR(near, 0.6081, 1e-12);
+  /* The other BS's server: the same but both fiber terms over the 2-hop
+   * route: (1e6/0.5e9 + 5e-3) = 0.007 forward, (1e5/0.5e9 + 5e-3) = 0.0052 back. */
+  double far = 0.1 + (1e6 / 0.5e9 + 5e-3) + 1e9 / 2e9 + 1e5 / 20e6 + (1e5 / 0.5e9 + 5e-3);
+  CHECK_NEAR(far, 0.6172, 1e-12);
+  CHECK_NEAR(mec_expected_delay(&sys, &t0, 1), near, 1e-12); /* BS 0 -> server 1 */
+  CHECK_NEAR(mec_expected_delay(&sys, &t0, 2), far, 1e-12);  /* BS 0 -> server 2 */
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 1), far, 1e-12);  /* BS 1 -> server 1 */
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 2), near, 1e-12); /* BS 1 -> server 2 */
+  /* the extra BS-BS hop costs exactly its fiber terms: 0.0091 s */
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 1) - mec_expected_delay(&sys, &t1, 2),
+             (1e6 + 1e5) * (1 / 0.5e9 - 1 / 1e9) + 2 * (5e-3 - 1e-3), 1e-12);
+  /* local does not depend on the BS */
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 0), 1.0, 1e-12);
+
+  /* the device's BS is dynamic: device 1 hands over to BS 0 and sees its routes */
+  md[1].bs = 0;
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 1), near, 1e-12);
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 2), far, 1e-12);
+  md[1].bs = 1;
+
+  /* a server on the device's BS host (hops 0) pays no fiber at all */
+  mec_route_info_t local_routes[4];
+  for (int k = 0; k < 4; k++)
+    local_routes[k] = routes2[k];
+  local_routes[1 * 2 + 1] = (mec_route_info_t){0, 0, 0};
+  sys.route = local_routes;
+  CHECK_NEAR(mec_expected_delay(&sys, &t1, 2), 0.1 + 0.5 + 0.005, 1e-12);
+  sys.route = routes2;
+
+  /* out of range: hops -1, rates NaN; the delay NaN */
+  r = mec_system_route(&sys, 2, 0);
+  CHECK(r.hops == -1 && isnan(r.fiber_bps) && isnan(r.fiber_latency_s));
+  r = mec_system_route(&sys, -1, 0);
+  CHECK(r.hops == -1);
+  r = mec_system_route(&sys, 0, 2);
+  CHECK(r.hops == -1 && isnan(r.fiber_bps));
+  r = mec_system_route(NULL, 0, 0);
+  CHECK(r.hops == -1);
+  mec_task_t bad = task0;
+  bad.md = 2;
+  CHECK(isnan(mec_expected_delay(&sys, &bad, 1)));
+}
+
+/* n_bs = 0 / route = NULL (every hand-filled system above) and a device BS
+ * outside 0..n_bs-1 fall back to the server's own fields. */
+static void test_route_fallback(void)
+{
+  mec_system_t sys = make_sys();
+  mec_route_info_t r = mec_system_route(&sys, 0, 2);
+  CHECK(r.hops == 1 && r.fiber_bps == 0.5e9 && r.fiber_latency_s == 2e-3); /* servers[2]'s own */
+  r = mec_system_route(&sys, 1, 0);
+  CHECK(r.hops == 2 && r.fiber_bps == 1e9 && r.fiber_latency_s == 1e-3);   /* servers[0]'s own */
+
+  mec_md_info_t md[1] = {{.cpu_hz = 1e9, .up_rate_bps = 10e6, .down_rate_bps = 20e6, .bs = 1}};
+  mec_server_info_t sv[2] = {
+      {.cpu_hz = 2e9, .cores = 1, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .bs = 0},
+      {.cpu_hz = 2e9, .cores = 1, .hops = 2, .fiber_bps = 0.5e9, .fiber_latency_s = 5e-3, .bs = 1},
+  };
+  mec_system_t two = {.n_md = 1, .n_servers = 2, .md = md, .server = sv, .n_bs = 2, .bs = bs2, .route = routes2};
+  CHECK(mec_system_route(&two, 0, 1).hops == 1); /* BS 1's row */
+  two.route = NULL; /* no matrix: the servers' own fields */
+  CHECK(mec_system_route(&two, 0, 1).hops == 2);
+  two.route = routes2;
+  two.n_bs = 0; /* the one-BS convention: also the servers' own fields */
+  CHECK(mec_system_route(&two, 0, 1).hops == 2);
+  two.n_bs = 2;
+  md[0].bs = 5; /* a BS that does not exist */
+  CHECK(mec_system_route(&two, 0, 1).hops == 2);
+}
+
 int main(void)
 {
   RUN(test_local);
@@ -128,5 +240,7 @@ int main(void)
   RUN(test_queue_uses_cores);
   RUN(test_dtomalb_example);
   RUN(test_bad_input);
+  RUN(test_two_base_stations);
+  RUN(test_route_fallback);
   return CHECK_DONE();
 }

@@ -210,6 +210,25 @@ static void test_requests_round_trip(void)
   CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(h, "servers"), 0), "tier")) ==
         MEC_TIER_CLOUD);
   CHECK(json_number_value(json_object_get(h, "now")) == 0.30000000000000004);
+  /* a hand-filled system (n_bs = 0) is sent as one BS: the cell's fields,
+   * every device attached to it, routes = the servers' own fields */
+  CHECK(json_integer_value(json_object_get(h, "n_bs")) == 1);
+  CHECK(json_is_integer(json_object_get(h, "decider_bs")) && json_integer_value(json_object_get(h, "decider_bs")) == 0);
+  CHECK(json_integer_value(json_object_get(d0, "bs")) == 0);
+  CHECK(json_is_integer(json_object_get(json_array_get(json_object_get(h, "servers"), 0), "bs")));
+  json_t *bss = json_object_get(h, "base_stations");
+  CHECK(json_array_size(bss) == 1);
+  json_t *bs0 = json_array_get(bss, 0);
+  CHECK(json_number_value(json_object_get(bs0, "bandwidth_hz")) == 1e7);
+  CHECK(json_number_value(json_object_get(bs0, "cpu_hz")) == 2.5e9);
+  CHECK(json_is_number(json_object_get(bs0, "x_m")) && json_is_number(json_object_get(bs0, "y_m")));
+  CHECK(json_integer_value(json_object_get(bs0, "attached")) == 2);
+  json_t *routes = json_object_get(h, "routes");
+  CHECK(json_array_size(routes) == 1 && json_array_size(json_array_get(routes, 0)) == 1);
+  json_t *r00 = json_array_get(json_array_get(routes, 0), 0);
+  CHECK(json_integer_value(json_object_get(r00, "hops")) == 1);
+  CHECK(json_number_value(json_object_get(r00, "fiber_bps")) == 1e9);
+  CHECK(json_number_value(json_object_get(r00, "fiber_latency_s")) == 1e-3);
   json_decref(h);
 
   /* a batch of 3 tasks from devices 1, 0, 1: devices listed once each */
@@ -239,6 +258,11 @@ static void test_requests_round_trip(void)
   json_t *s0 = json_array_get(json_object_get(r, "servers"), 0);
   CHECK(json_integer_value(json_object_get(s0, "queued")) == 3);
   CHECK(json_number_value(json_object_get(s0, "backlog_cycles")) == 7.5e9);
+  CHECK(json_integer_value(json_object_get(r, "decider_bs")) == 0);
+  json_t *att = json_object_get(r, "attached");
+  CHECK(json_array_size(att) == 1 && json_integer_value(json_array_get(att, 0)) == 2);
+  CHECK(json_is_integer(json_object_get(json_array_get(devs, 0), "bs")));
+  CHECK(json_object_get(r, "routes") == NULL); /* static: in the hello only */
   json_t *outs = json_object_get(r, "outcomes");
   CHECK(json_array_size(outs) == 2);
   CHECK(json_integer_value(json_object_get(json_array_get(outs, 0), "target")) == 1);
@@ -265,6 +289,88 @@ static void test_requests_round_trip(void)
   CHECK(strcmp(b.p, "1e999,-1e999,null") == 0);
   ext_buf_free(&b);
   ext_buf_free(&oc);
+}
+
+/* Several base stations: the hello lists them and the route matrix, each
+ * device and server object says its BS, each decide the deciding BS and the
+ * BSs' attached counts (refreshed: they are read anew at every request). */
+static void test_requests_base_stations(void)
+{
+  mec_md_info_t md[3] = {{.cpu_hz = 1e9, .up_rate_bps = 1e6, .down_rate_bps = 2e6, .bs = 1},
+                         {.cpu_hz = 1e9, .up_rate_bps = 1e6, .down_rate_bps = 2e6, .bs = 0},
+                         {.cpu_hz = 1e9, .up_rate_bps = 1e6, .down_rate_bps = 2e6, .bs = 1}};
+  mec_server_info_t srv[2] = {
+      {.cpu_hz = 4e9, .cores = 2, .hops = 1, .fiber_bps = 1e9, .fiber_latency_s = 1e-3, .bs = 1},
+      {.cpu_hz = 8e9, .cores = 8, .hops = 1, .fiber_bps = 1e8, .fiber_latency_s = 0.025, .tier = MEC_TIER_CLOUD,
+       .bs = -1}};
+  mec_bs_info_t bs[2] = {{.x_m = 0, .y_m = 0, .bandwidth_hz = 2e7, .cpu_hz = 2.5e9, .attached = 1},
+                         {.x_m = 300.5, .y_m = -12.25, .bandwidth_hz = 1e7, .cpu_hz = 3e9, .attached = 2}};
+  /* route[b][s]: server 1 is on BS 1 (0 hops from it, 2 from BS 0 over a
+   * 0.4 Gbit/s BS-BS link); the cloud is 1 hop from both */
+  mec_route_info_t route[2 * 2] = {{2, 0.4e9, 3.5e-3}, {1, 1e8, 0.025}, {0, 0, 0}, {1, 1e8, 0.0265}};
+  mec_system_t sys = {.n_md = 3, .n_servers = 2, .md = md, .server = srv, .slot_s = 0.5, .bandwidth_hz = 2e7,
+                      .decider_hz = 3e9, .n_bs = 2, .bs = bs, .route = route, .decider_bs = 1};
+  ext_buf_t b = {0};
+  json_error_t je;
+  ext_encode_hello(&b, &sys, "");
+  json_t *h = json_loads(b.p, JSON_REJECT_DUPLICATES, &je);
+  CHECK(h != NULL);
+  CHECK(json_integer_value(json_object_get(h, "n_bs")) == 2);
+  CHECK(json_integer_value(json_object_get(h, "decider_bs")) == 1);
+  json_t *bss = json_object_get(h, "base_stations");
+  CHECK(json_array_size(bss) == 2);
+  json_t *b1 = json_array_get(bss, 1);
+  CHECK(json_number_value(json_object_get(b1, "x_m")) == 300.5);
+  CHECK(json_number_value(json_object_get(b1, "y_m")) == -12.25);
+  CHECK(json_number_value(json_object_get(b1, "bandwidth_hz")) == 1e7);
+  CHECK(json_number_value(json_object_get(b1, "cpu_hz")) == 3e9);
+  CHECK(json_integer_value(json_object_get(b1, "attached")) == 2);
+  CHECK(json_number_value(json_object_get(json_array_get(bss, 0), "bandwidth_hz")) == 2e7);
+  json_t *routes = json_object_get(h, "routes");
+  CHECK(json_array_size(routes) == 2);
+  for (int k = 0; k < 2; k++) {
+    json_t *row = json_array_get(routes, (size_t)k);
+    CHECK(json_array_size(row) == 2);
+    for (int s = 0; s < 2; s++) {
+      json_t *x = json_array_get(row, (size_t)s);
+      const mec_route_info_t *want = &route[k * 2 + s];
+      CHECK(json_is_integer(json_object_get(x, "hops")) && json_integer_value(json_object_get(x, "hops")) == want->hops);
+      CHECK(json_number_value(json_object_get(x, "fiber_bps")) == want->fiber_bps);
+      CHECK(json_number_value(json_object_get(x, "fiber_latency_s")) == want->fiber_latency_s);
+    }
+  }
+  json_t *devs = json_object_get(h, "devices");
+  CHECK(json_integer_value(json_object_get(json_array_get(devs, 0), "bs")) == 1);
+  CHECK(json_integer_value(json_object_get(json_array_get(devs, 1), "bs")) == 0);
+  CHECK(json_integer_value(json_object_get(json_array_get(devs, 2), "bs")) == 1);
+  json_t *svs = json_object_get(h, "servers");
+  CHECK(json_integer_value(json_object_get(json_array_get(svs, 0), "bs")) == 1);
+  CHECK(json_integer_value(json_object_get(json_array_get(svs, 1), "bs")) == -1);
+  CHECK(json_integer_value(json_object_get(json_array_get(svs, 1), "hops")) == 1); /* the server's own field stays */
+  json_decref(h);
+
+  /* device 0 hands over to BS 0 before a decision of BS 0's controller */
+  md[0].bs = 0;
+  bs[0].attached = 2;
+  bs[1].attached = 1;
+  sys.decider_bs = 0;
+  mec_task_t t[2] = {{.id = 1, .md = 2, .dnn = -1}, {.id = 2, .md = 0, .dnn = -1}};
+  mec_batch_t batch = {2, t};
+  ext_encode_decide(&b, 3, &sys, &batch, NULL);
+  json_t *r = json_loads(b.p, JSON_REJECT_DUPLICATES, &je);
+  CHECK(r != NULL);
+  CHECK(json_integer_value(json_object_get(r, "decider_bs")) == 0);
+  json_t *att = json_object_get(r, "attached");
+  CHECK(json_array_size(att) == 2);
+  CHECK(json_integer_value(json_array_get(att, 0)) == 2 && json_integer_value(json_array_get(att, 1)) == 1);
+  devs = json_object_get(r, "devices");
+  CHECK(json_array_size(devs) == 2);
+  json_t *dv2 = json_array_get(devs, 0), *dv0 = json_array_get(devs, 1);
+  CHECK(json_integer_value(json_object_get(dv2, "md")) == 2 && json_integer_value(json_object_get(dv2, "bs")) == 1);
+  CHECK(json_integer_value(json_object_get(dv0, "md")) == 0 && json_integer_value(json_object_get(dv0, "bs")) == 0);
+  CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(r, "servers"), 0), "bs")) == 1);
+  json_decref(r);
+  ext_buf_free(&b);
 }
 
 /* Mutation fuzzing of the agent's replies (untrusted input, like a platform file): 20,000 seeded
@@ -348,6 +454,7 @@ int main(void)
   RUN(test_bad_decisions);
   RUN(test_hello_and_bye);
   RUN(test_requests_round_trip);
+  RUN(test_requests_base_stations);
   RUN(test_mutated_replies);
   return CHECK_DONE();
 }
