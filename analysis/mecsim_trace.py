@@ -7,6 +7,8 @@
     tr.decisions, tr.servers, tr.devices, tr.training, tr.messages, tr.background
     tr.mobility       # positions of moving devices at transfer starts (format 6; empty when static)
     tr.tasks.tier     # 0 local, 1 edge, 2 cloud (format 7; older traces: 1 if offloaded)
+    tr.handovers, tr.base_stations  # several base stations (format 8; older traces: empty / one BS)
+    tr.tasks.up_bs, tr.tasks.down_bs  # BS of each task's upload and result (format 8; older: 0)
     tr.attrs          # dict of root attributes (strings decoded to str)
     tr.format         # trace format (root attribute trace_format; 1 when absent)
     tr.units          # {"tasks": {"arrival": "s", ...}, ...}
@@ -42,10 +44,11 @@ import h5py
 import numpy as np
 import pandas as pd
 
-DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility")
+DATASETS = ("tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility",
+            "handovers", "base_stations")
 
 # Newest trace format this reader knows (root attribute trace_format; absent = 1).
-TRACE_FORMAT = 7
+TRACE_FORMAT = 8
 
 # Phases of a task: name -> (start column, end column). Each gives a derived
 # duration column "<name>_s" (NaN when the phase did not happen).
@@ -191,7 +194,7 @@ def trace_format(attrs):
 
 
 def load(path, datasets=DATASETS):
-    """Reads a trace file (format 1 to 7). Returns a Trace; datasets lists
+    """Reads a trace file (format 1 to 8). Returns a Trace; datasets lists
     those to read (others are empty DataFrames). Server numbers are the
     deployment's ids 1..M whatever the format."""
     frames, units, descriptions = {}, {}, {}
@@ -215,6 +218,13 @@ def load(path, datasets=DATASETS):
     if "tasks" in frames and "tier" not in frames["tasks"].columns and "target" in frames["tasks"].columns:
         # Before format 7 every server was an edge server: tier 1 offloaded, 0 local.
         frames["tasks"]["tier"] = (frames["tasks"]["target"] > 0).astype(np.int32)
+    if "tasks" in frames and "up_bs" not in frames["tasks"].columns and "target" in frames["tasks"].columns:
+        # Before format 8 there was one BS: index 0 for every upload and result, one fiber path.
+        t = frames["tasks"]
+        off = t["target"] > 0
+        t["up_bs"] = np.where(off, 0, -1).astype(np.int32)
+        t["down_bs"] = np.where(off, 0, -1).astype(np.int32)
+        t["down_relay_start"] = np.nan
     if "tasks" in frames:
         add_task_columns(frames["tasks"])
         units.setdefault("tasks", {}).update(

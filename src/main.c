@@ -408,6 +408,7 @@ int main(int argc, char **argv)
     trace_set_attr_double(w->trace, "end_time_s", w->last_done);
     trace_set_attr_int(w->trace, "tasks_done", (int64_t)w->tasks_done);
     trace_set_attr_int(w->trace, "tasks_unfinished_at_until", (int64_t)w->tasks_unfinished);
+    trace_set_attr_int(w->trace, "handovers", (int64_t)w->handovers);
     if (w->sampling_stopped_at > 0)
       trace_set_attr_double(w->trace, "servers_sampling_stopped_at_s", w->sampling_stopped_at);
     char terr[1024];
@@ -430,6 +431,8 @@ int main(int argc, char **argv)
            (unsigned long long)w->tasks_done, unfinished, w->last_done, n > 0 ? w->sum_delay / n : 0.0,
            n > 0 ? w->sum_energy / n : 0.0, (unsigned long long)w->tasks_missed, w->policy->name,
            (unsigned long long)w->decisions);
+    if (w->n_bs > 1)
+      printf("mecsim: %d base stations | %llu handovers\n", w->n_bs, (unsigned long long)w->handovers);
     if (w->sc.trace[0])
       printf("mecsim: trace written to %s (read it with: /usr/bin/python3 %s/analysis/mecsim_trace.py %s)\n",
              w->sc.trace, MECSIM_SOURCE_DIR, w->sc.trace);

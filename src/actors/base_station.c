@@ -8,6 +8,7 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/semaphore.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,70 +110,82 @@ static void controller_exit(int killed, void *data)
 {
   (void)killed;
   mec_world_t *w = mec_world;
-  if (w && w->controller_wake == data) {
-    w->controller_wake = NULL;
-    w->controller_idle = 0;
-  }
+  for (int b = 0; w && b < w->n_bs; b++)
+    if (w->bss[b].controller_wake == data) {
+      w->bss[b].controller_wake = NULL;
+      w->bss[b].controller_idle = 0;
+    }
   sg_sem_destroy(data);
 }
 
-static void per_slot_controller(void)
+/* The per-slot controller of BS b: one policy call per slot on the requests
+ * of the devices attached to it (several BSs: one controller each, on its
+ * own host, all on the same frame clock). */
+static void per_slot_controller(int b)
 {
   mec_world_t *w = mec_world;
+  mec_bs_state_t *bs = &w->bss[b];
   const double slot = w->sc.slot, gather = w->sc.gather;
-  w->controller_wake = sg_sem_init(0);
-  sg_actor_on_exit(controller_exit, w->controller_wake);
+  bs->controller_wake = sg_sem_init(0);
+  sg_actor_on_exit(controller_exit, bs->controller_wake);
   for (double k = 0;; k++) {
     /* Slot boundaries are exogenous (the frame clock); the batch closes
      * `gather` after the boundary so that requests sent at the boundary are in. */
     double close = k * slot + gather;
     if (close - simgrid_get_clock() > 1e-9)
       sg_actor_sleep_until(close);
-    size_t n = w->requests.length;
+    size_t n = bs->requests.length;
     if (n == 0) {
       /* No request: sleep, at no cost per empty slot, until the next request
        * (task_flow.c releases controller_wake), then close the batch of the
        * slot it arrived in. A 10^6 s run must not wake the BS 10^6 times. */
-      w->controller_idle = 1;
-      sg_sem_acquire(w->controller_wake);
+      bs->controller_idle = 1;
+      sg_sem_acquire(bs->controller_wake);
       double j = ceil((simgrid_get_clock() - gather - 1e-9) / slot);
       k = (j > k ? j : k) - 1; /* the loop's k++ makes it j */
       continue;
     }
     /* The buffer lives in the world: this daemon is killed, never returns. */
-    if (n > w->batch_cap) {
-      free(w->batch);
-      w->batch_cap = n * 2;
-      w->batch = malloc(w->batch_cap * sizeof *w->batch);
-      if (!w->batch) {
+    if (n > bs->batch_cap) {
+      free(bs->batch);
+      bs->batch_cap = n * 2;
+      bs->batch = malloc(bs->batch_cap * sizeof *bs->batch);
+      if (!bs->batch) {
         mec_world_fail("out of memory for a slot batch of %zu requests", n);
         return;
       }
     }
     for (size_t i = 0; i < n; i++)
-      w->batch[i] = mec_fifo_pop(&w->requests);
+      bs->batch[i] = mec_fifo_pop(&bs->requests);
     /* wakes each task as its decision takes effect */
-    if (mec_world_decide(w->batch, n, 0, 1) != 0)
+    if (mec_world_decide(bs->batch, n, 0, 1, b) != 0)
       return;
   }
 }
 
+/* The base_station actor of BS b (its actor data is b + 1, set by setup.c):
+ * BS 0 also starts the arrivals and the sampler. */
 void mec_base_station(int argc, char **argv)
 {
   (void)argc;
   (void)argv;
   mec_world_t *w = mec_world;
-  sg_actor_t gen = sg_actor_init("arrivals", w->bs); /* not a daemon: the run lasts while tasks arrive */
-  sg_actor_start_(gen, mec_arrivals, 0, NULL);
-  if (w->trace && w->sc.sample > 0) {
-    sg_actor_t a = sg_actor_init("sampler", w->bs);
-    sg_actor_start_(a, sampler, 0, NULL);
+  int b = (int)(intptr_t)sg_actor_self_get_data() - 1;
+  if (b < 0 || b >= w->n_bs)
+    b = 0;
+  if (b == 0) {
+    sg_actor_t gen = sg_actor_init("arrivals", w->bs); /* not a daemon: the run lasts while tasks arrive */
+    sg_actor_start_(gen, mec_arrivals, 0, NULL);
+    if (w->trace && w->sc.sample > 0) {
+      sg_actor_t a = sg_actor_init("sampler", w->bs);
+      sg_actor_start_(a, sampler, 0, NULL);
+    }
   }
   /* Per-task decisions need no controller actor: each request is computed
-   * on the BS host for its task's worker, FCFS (task_flow.c). */
+   * on its BS's host for its task's worker, FCFS (task_flow.c). */
   if (w->per_slot) {
     /* A daemon: killed when the last task is done. */
     sg_actor_daemonize(sg_actor_self());
-    per_slot_controller();
+    per_slot_controller(b);
   }
 }

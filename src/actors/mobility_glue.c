@@ -1,5 +1,6 @@
 /* mobility_glue.c - moving devices in the simulator (see mobility_glue.h). */
 #include "actors/mobility_glue.h"
+#include "model/association.h"
 #include "model/mobility.h"
 #include "model/position_trace.h"
 #include "model/radio.h"
@@ -18,7 +19,7 @@
 
 typedef struct mob_md {
   mec_mobility_state_t st;
-  double t, x, y, d;              /* position and distance at time t (t < 0: none yet) */
+  double t, x, y, d;              /* position and distance to its BS at time t (t < 0: none yet) */
   double up_t[MOB_UPLOADS], up_d[MOB_UPLOADS]; /* ring of upload starts and their distances */
   unsigned char up_next;
 } mob_md_t;
@@ -28,8 +29,8 @@ struct mec_mob {
   mec_position_trace_t *trace; /* mobility=trace: the loaded file */
   mob_md_t *md;
   double g0, l0, h, dmin;      /* path gain g0 (l0 / max(d, dmin))^h */
-  double bx, by;               /* base station */
   double every;                /* knob mobility_update, s */
+  double *gains;               /* [n_bs] scratch: a device's path gain to each BS (several BSs) */
   uint64_t samples;            /* /mobility rows written */
   int samples_stopped;
 };
@@ -48,6 +49,17 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
   w->mob = mob;
   if (mec_scenario_mobility(sc, &mob->model, err, errlen) != 0)
     return -1;
+  if (w->n_bs > 1) { /* the area spans every cell unless the knob says otherwise */
+    double a[4];
+    char merr[400];
+    if (mec_scenario_area(sc, w->bs_xy, w->n_bs, a, err, errlen) != 0)
+      return -1;
+    mob->model.xmin = a[0], mob->model.ymin = a[1], mob->model.xmax = a[2], mob->model.ymax = a[3];
+    if (mob->model.kind != MEC_MOBILITY_TRACE && mec_mobility_check(&mob->model, merr, sizeof merr) != 0) {
+      snprintf(err, errlen, "the mobility area of %d base stations: %s", w->n_bs, merr);
+      return -1;
+    }
+  }
   if (mob->model.kind == MEC_MOBILITY_TRACE) {
     char terr[1024];
     mob->trace = mec_position_trace_load(sc->mobility_file, w->n_md, terr, sizeof terr);
@@ -58,7 +70,8 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
     mob->model.trace = mob->trace;
   }
   mob->md = malloc((size_t)w->n_md * sizeof *mob->md);
-  if (!mob->md) {
+  mob->gains = malloc((size_t)w->n_bs * sizeof *mob->gains);
+  if (!mob->md || !mob->gains) {
     snprintf(err, errlen, "out of memory for the mobility of %d devices", w->n_md);
     return -1;
   }
@@ -66,8 +79,6 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
   mob->l0 = sc->l0;
   mob->h = sc->path_loss_exp;
   mob->dmin = sc->min_distance > MOB_MIN_DISTANCE ? sc->min_distance : MOB_MIN_DISTANCE;
-  mob->bx = sc->bs_x;
-  mob->by = sc->bs_y;
   mob->every = sc->mobility_update;
   for (int i = 0; i < w->n_md; i++) {
     mob_md_t *d = &mob->md[i];
@@ -80,6 +91,7 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
       snprintf(err, errlen, "%s", merr);
       return -1;
     }
+    w->md_info[i].bs = w->n_bs > 1 ? -1 : 0; /* several BSs: the best one at t = 0 */
     mec_mob_refresh(i); /* the channel at t = 0 (what /devices records) */
     w->md_info[i].gain = w->md[i].path_gain;
   }
@@ -91,6 +103,7 @@ void mec_mob_free(mec_world_t *w)
   if (!w || !w->mob)
     return;
   mec_position_trace_free(w->mob->trace);
+  free(w->mob->gains);
   free(w->mob->md);
   free(w->mob);
   w->mob = NULL;
@@ -99,6 +112,35 @@ void mec_mob_free(mec_world_t *w)
 static double distance_gain(const struct mec_mob *mob, double d)
 {
   return mec_path_gain(mob->g0, mob->l0, d > mob->dmin ? d : mob->dmin, mob->h);
+}
+
+static double bs_distance(const mec_world_t *w, double x, double y, int b)
+{
+  return hypot(x - w->bs_xy[2 * b], y - w->bs_xy[2 * b + 1]);
+}
+
+/* Several BSs: the device at (x, y) keeps its BS or hands over (best path
+ * gain, with hysteresis). A handover is written to /handovers. */
+static void associate(mec_world_t *w, int md, double x, double y)
+{
+  struct mec_mob *mob = w->mob;
+  for (int b = 0; b < w->n_bs; b++)
+    mob->gains[b] = distance_gain(mob, bs_distance(w, x, y, b));
+  int cur = w->md_info[md].bs;
+  int b = mec_associate(mob->gains, w->n_bs, cur, w->sc.handover_hysteresis_db);
+  if (b < 0 || b == cur)
+    return;
+  w->md_info[md].bs = b;
+  w->bs_info[b].attached++;
+  if (cur < 0)
+    return; /* the first association, at t = 0 */
+  w->bs_info[cur].attached--;
+  w->handovers++;
+  if (!w->trace)
+    return;
+  trace_handover_rec_t r = {simgrid_get_clock(), md, cur, b, x, y, mob->gains[cur], mob->gains[b]};
+  if (trace_add_handover(w->trace, &r) != 0)
+    mec_world_fail("trace: %s", trace_error(w->trace));
 }
 
 int mec_mob_refresh(int md)
@@ -115,7 +157,9 @@ int mec_mob_refresh(int md)
   d->t = now;
   d->x = x;
   d->y = y;
-  d->d = hypot(x - mob->bx, y - mob->by);
+  if (w->n_bs > 1)
+    associate(w, md, x, y);
+  d->d = bs_distance(w, x, y, w->md_info[md].bs);
   w->md_info[md].distance_m = d->d;
   double g = distance_gain(mob, d->d);
   if (g == w->md[md].path_gain)
@@ -124,18 +168,29 @@ int mec_mob_refresh(int md)
   return 1;
 }
 
+double mec_mob_gain_ratio(int md, int b)
+{
+  mec_world_t *w = mec_world;
+  if (!w->mob || b == w->md_info[md].bs || b < 0 || b >= w->n_bs)
+    return 1;
+  const mob_md_t *d = &w->mob->md[md];
+  return distance_gain(w->mob, bs_distance(w, d->x, d->y, b)) / w->md[md].path_gain;
+}
+
 /* The rate of spec for md now; after mec_world_fail when there is none. */
 static double rate_now(int md, mec_rate_spec_t spec, int uplink)
 {
   mec_world_t *w = mec_world;
   double rate = mec_world_rate(md, spec);
+  const mob_md_t *d = &w->mob->md[md];
   if (!(rate > 0) || !isfinite(rate))
-    mec_world_fail("MD %d has no %s rate at t = %.9g s (%g bit/s at %g m from the base station)", md,
-                   uplink ? "uplink" : "downlink", simgrid_get_clock(), rate, w->mob->md[md].d);
+    mec_world_fail("MD %d has no %s rate at t = %.9g s (%g bit/s at %g m from base station %d)", md,
+                   uplink ? "uplink" : "downlink", simgrid_get_clock(), rate, bs_distance(w, d->x, d->y, spec.bs),
+                   spec.bs);
   return rate;
 }
 
-static void sample(mec_world_t *w, int md, int uplink, double rate)
+static void sample(mec_world_t *w, int md, int uplink, double rate, int bs)
 {
   struct mec_mob *mob = w->mob;
   const mob_md_t *d = &mob->md[md];
@@ -149,7 +204,7 @@ static void sample(mec_world_t *w, int md, int uplink, double rate)
             simgrid_get_clock(), w->sc.mobility_samples_max);
     return;
   }
-  trace_mobility_rec_t r = {simgrid_get_clock(), md, uplink, d->x, d->y, d->d, rate};
+  trace_mobility_rec_t r = {simgrid_get_clock(), md, uplink, d->x, d->y, bs_distance(w, d->x, d->y, bs), rate, bs};
   mob->samples++;
   if (trace_add_mobility(w->trace, &r) != 0)
     mec_world_fail("trace: %s", trace_error(w->trace));
@@ -166,10 +221,10 @@ void mec_mob_send(int md, double bits, mec_rate_spec_t spec, int uplink, double 
     return;
   if (uplink) {
     d->up_t[d->up_next] = simgrid_get_clock();
-    d->up_d[d->up_next] = d->d;
+    d->up_d[d->up_next] = bs_distance(w, d->x, d->y, spec.bs);
     d->up_next = (unsigned char)((d->up_next + 1) % MOB_UPLOADS);
   }
-  sample(w, md, uplink, rate);
+  sample(w, md, uplink, rate, spec.bs);
   if (w->failed)
     return;
   sg_link_set_bandwidth(m->radio, rate * units_per_bit);
@@ -211,9 +266,10 @@ void mec_mob_send(int md, double bits, mec_rate_spec_t spec, int uplink, double 
     sg_link_set_latency(m->radio, latency);
 }
 
-double mec_mob_up_distance(int md, double up_start)
+double mec_mob_up_distance(int md, double up_start, int bs)
 {
-  struct mec_mob *mob = mec_world->mob;
+  mec_world_t *w = mec_world;
+  struct mec_mob *mob = w->mob;
   const mob_md_t *d = &mob->md[md];
   for (int k = 0; k < MOB_UPLOADS; k++)
     if (d->up_t[k] == up_start)
@@ -224,5 +280,5 @@ double mec_mob_up_distance(int md, double up_start)
   double x, y;
   if (mec_mobility_position(&mob->model, &st, up_start, &x, &y) != 0)
     return NAN;
-  return hypot(x - mob->bx, y - mob->by);
+  return bs_distance(w, x, y, bs);
 }

@@ -2,10 +2,12 @@
  *
  * The mobility library (model/mobility.h) says where a device is at a time;
  * this module turns that into its channel: the distance from the device to
- * the base station (bs_x, bs_y) gives its path gain, recomputed lazily (when
+ * its base station gives its path gain, recomputed lazily (when
  * one of its rates is computed, i.e. at a decision's refresh of its channel
  * and at a transfer's start; never by a loop over devices), and a radio
  * transfer's rate is recomputed every mobility_update seconds while it runs.
+ * With several BSs the same lazy look re-evaluates which BS the device is
+ * attached to (model/association.h) and records a handover when it changes.
  * With mobility=static none of this runs (w->mobile == 0). docs/mobility.md. */
 #ifndef MECSIM_MOBILITY_GLUE_H
 #define MECSIM_MOBILITY_GLUE_H
@@ -28,6 +30,10 @@ int mec_mob_refresh(int md);
  * mobility_update seconds (the transfer goes as pieces of that length, the
  * link's bandwidth set before each). */
 
-/* Distance (m) of md to the BS when its upload that started at up_start did. */
-double mec_mob_up_distance(int md, double up_start);
+/* Distance (m) of md to BS bs when its upload that started at up_start did. */
+double mec_mob_up_distance(int md, double up_start, int bs);
+
+/* Several BSs: path gain of md to BS b over its gain to its own BS, at its
+ * last position (1 for its own BS, or without mobility). */
+double mec_mob_gain_ratio(int md, int b);
 #endif

@@ -65,20 +65,22 @@ double mec_radio_transfer(int md, double bits, mec_rate_spec_t spec, int uplink)
 
 struct mec_tdma_band {
   double frame;     /* decide_end of the frame's decision */
+  int bs;           /* the BS whose band it is (several BSs: one band each) */
   int users;        /* its uploads transmitting or waiting */
   sg_sem_t free;    /* hands the band to the next waiting upload */
   mec_tdma_band_t *next;
 };
 
-mec_tdma_band_t *mec_tdma_band_acquire(double frame)
+mec_tdma_band_t *mec_tdma_band_acquire(double frame, int bs)
 {
   mec_world_t *w = mec_world;
   mec_tdma_band_t *b = w->tdma_bands;
-  while (b && b->frame != frame)
+  while (b && (b->frame != frame || b->bs != bs))
     b = b->next;
   if (!b) {
     b = xbt_new0(mec_tdma_band_t, 1);
     b->frame = frame;
+    b->bs = bs;
     b->free = sg_sem_init(0);
     b->next = w->tdma_bands;
     w->tdma_bands = b;

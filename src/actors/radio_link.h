@@ -17,9 +17,10 @@ double mec_radio_transfer(int md, double bits, mec_rate_spec_t spec, int uplink)
  * whose sub-slot begins while an earlier upload of the same frame still runs
  * past its window waits for the band (FIFO) instead of transmitting over it.
  * Frames do not wait for each other: the BS starts each slot's frame on its
- * clock (a straggler of the previous frame overlaps it; docs/model.md). */
+ * clock (a straggler of the previous frame overlaps it; docs/model.md).
+ * Several BSs have a band each: bs is the BS the upload goes to. */
 typedef struct mec_tdma_band mec_tdma_band_t;
-mec_tdma_band_t *mec_tdma_band_acquire(double frame);
+mec_tdma_band_t *mec_tdma_band_acquire(double frame, int bs);
 void mec_tdma_band_release(mec_tdma_band_t *band);
 /* Frees what a run cut short left (main ends the actors first). */
 void mec_tdma_bands_free(void);

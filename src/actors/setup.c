@@ -14,6 +14,8 @@
 #include "actors/world.h"
 #include "actors/radio_link.h"
 #include "actors/mobility_glue.h"
+#include "model/association.h"
+#include "model/mobility.h"
 #include "model/radio.h"
 #include "model/rng.h"
 #include "model/task_file.h"
@@ -73,6 +75,7 @@ static int dnn_kind(const char *name)
 /* Per-MD settings a host or actor <prop> may carry. */
 typedef struct md_props {
   double distance, tx_power, kappa;
+  double x, y;            /* several BSs, static devices: position (NaN = drawn in the area) */
   int dnn;
   const char *neighbours; /* "3,5,7": valid while the props dict lives; copied by read_md_props */
   char neighbours_buf[4096];
@@ -96,6 +99,19 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
       p->kappa = v;
     return 0;
   }
+  if (strcmp(key, "x") == 0 || strcmp(key, "y") == 0) {
+    char *end;
+    errno = 0;
+    v = strtod(value, &end);
+    if (!value[0] || *end || errno || !isfinite(v) || fabs(v) > MEC_MOBILITY_MAX_COORD)
+      return fail(c, "%s: property '%s' = '%s': expected a coordinate in m within +-%g", where, key, value,
+                  MEC_MOBILITY_MAX_COORD);
+    if (key[0] == 'x')
+      p->x = v;
+    else
+      p->y = v;
+    return 0;
+  }
   if (strcmp(key, "neighbours") == 0) {
     if (strlen(value) >= sizeof p->neighbours_buf)
       return fail(c, "%s: property 'neighbours' is longer than %zu characters", where, sizeof p->neighbours_buf - 1);
@@ -114,7 +130,7 @@ static int apply_md_prop(setup_ctx_t *c, const char *where, const char *key, con
   return -2; /* not an MD property */
 }
 
-static const char *const md_prop_names[] = {"distance", "tx_power", "kappa", "dnn", "neighbours"};
+static const char *const md_prop_names[] = {"distance", "tx_power", "kappa", "dnn", "neighbours", "x", "y"};
 
 /* Properties SimGrid's own plugins read on hosts (energy, DVFS): allowed on
  * device hosts beside mecsim's. */
@@ -129,7 +145,7 @@ static int unknown_md_prop(setup_ctx_t *c, const char *where, const char *key)
   char hint[96] = "";
   if (near)
     snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
-  return fail(c, "%s: unknown property '%s' (%sexpected distance, tx_power, kappa, dnn, neighbours)", where, key,
+  return fail(c, "%s: unknown property '%s' (%sexpected distance, tx_power, kappa, dnn, neighbours, x, y)", where, key,
               hint);
 }
 
@@ -355,6 +371,22 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
   }
   rc |= trace_set_attr_string(t, "server_tiers", tiers);
   free(tiers);
+  /* bs_names: "bs-0,bs-1", the host of BS b = 0..n_bs-1 (format 8) */
+  size_t len = 1;
+  for (int b = 0; b < w->n_bs; b++)
+    len += strlen(sg_host_get_name(w->bss[b].host)) + 1;
+  char *names = malloc(len);
+  if (!names)
+    return fail(c, "out of memory");
+  names[0] = '\0';
+  for (int b = 0; b < w->n_bs; b++) {
+    if (b > 0)
+      strcat(names, ",");
+    strcat(names, sg_host_get_name(w->bss[b].host));
+  }
+  rc |= trace_set_attr_string(t, "bs_names", names);
+  free(names);
+  rc |= trace_set_attr_int(t, "n_bs", w->n_bs);
   rc |= trace_set_attr_string(t, "units",
                               "SI: time s, data bit, work CPU cycle (1 cycle = 1 SimGrid flop), speed cycle/s, "
                               "rate bit/s, energy J, power W");
@@ -386,8 +418,15 @@ static int write_attributes(setup_ctx_t *c, mec_world_t *w)
  * 10^5 devices are a few H5Dwrite calls). */
 static int write_devices(setup_ctx_t *c, mec_world_t *w)
 {
-  const char *bs = sg_host_get_name(w->bs);
+  for (int b = 0; b < w->n_bs; b++) {
+    const mec_bs_info_t *in = &w->bs_info[b];
+    trace_bs_rec_t r = {.bs = b, .x = in->x_m, .y = in->y_m, .bandwidth_hz = in->bandwidth_hz, .cpu_hz = in->cpu_hz};
+    snprintf(r.host, sizeof r.host, "%s", sg_host_get_name(w->bss[b].host));
+    if (trace_add_bs(w->trace, &r) != 0)
+      return fail(c, "trace '%s': cannot write /base_stations: %s", w->sc.trace, trace_error(w->trace));
+  }
   for (int i = 0; i < w->n_md; i++) {
+    const char *bs = sg_host_get_name(w->bss[w->md_info[i].bs].host); /* its BS at t = 0 */
     const mec_md_info_t *info = &w->md_info[i];
     trace_device_rec_t r = {.md = i,
                             .dnn = w->md[i].dnn,
@@ -455,11 +494,12 @@ static int parse_neighbours(setup_ctx_t *c, mec_world_t *w, int i, const md_prop
 
 /* Sets up device i on host h: its settings (host props, then the actor's
  * props if it was deployed as an actor), radio, random streams, position. */
-static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_t actor, sg_host_t bs)
+static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_t actor, sg_host_t bs,
+                   const double area[4])
 {
   const mec_scenario_t *sc = &w->sc;
   mec_md_state_t *m = &w->md[i];
-  md_props_t p = {-1, sc->md_tx_power, sc->kappa, dnn_kind(sc->dnn), NULL, "", ""};
+  md_props_t p = {-1, sc->md_tx_power, sc->kappa, NAN, NAN, dnn_kind(sc->dnn), NULL, "", ""};
   if (strcmp(sc->dnn, "mix") == 0)
     p.dnn = i % MEC_DNN_COUNT;
   if (read_md_props(c, h, actor, &p) != 0)
@@ -482,8 +522,49 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
                    "distance properties (devices then start where the mobility model puts them), or use "
                    "mobility=static",
                 sg_host_get_name(h), p.distance, sc->mobility);
+  if (!isnan(p.x) || !isnan(p.y)) {
+    const char *why = w->n_bs == 1 ? "properties 'x', 'y' place a device among several base stations; with one, give "
+                                     "its 'distance'"
+                      : strcmp(sc->mobility, "static") != 0
+                          ? "properties 'x', 'y' place a static device; a moving one starts where the mobility "
+                            "model puts it (remove them, or use mobility=static)"
+                      : isnan(p.x) || isnan(p.y) ? "give both 'x' and 'y'"
+                                                 : NULL;
+    if (why)
+      return fail(c, "host '%s': %s", sg_host_get_name(h), why);
+  }
+  if (w->n_bs > 1 && p.distance >= 0)
+    return fail(c, "host '%s' has property 'distance' = %g m, but the deployment has %d base stations: a distance to "
+                   "which? Give the device's position with properties 'x' and 'y' (m), or none (then it is placed in "
+                   "the mobility area)",
+                sg_host_get_name(h), p.distance, w->n_bs);
   m->workload = mec_rng_new(sc->seed, MEC_STREAM_WORKLOAD, (uint64_t)i);
   m->fading_seed = mec_stream_seed(sc->seed, MEC_STREAM_FADING, (uint64_t)i);
+  if (w->n_bs > 1 && strcmp(sc->mobility, "static") == 0) {
+    /* Several BSs, static devices: at (x, y), or uniform in the area; with
+     * the BS of the best channel (no handover: they never move). */
+    if (isnan(p.x)) {
+      gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)i);
+      p.x = area[0] + gsl_rng_uniform(place) * (area[2] - area[0]);
+      p.y = area[1] + gsl_rng_uniform(place) * (area[3] - area[1]);
+      gsl_rng_free(place);
+    }
+    double g0 = pow(10.0, sc->path_gain_db / 10.0), dmin = fmax(sc->min_distance, 1e-3), gains[64];
+    double *gain = w->n_bs <= 64 ? gains : malloc((size_t)w->n_bs * sizeof *gain);
+    if (!gain)
+      return fail(c, "out of memory");
+    for (int b = 0; b < w->n_bs; b++)
+      gain[b] = mec_path_gain(g0, sc->l0, fmax(hypot(p.x - w->bs_xy[2 * b], p.y - w->bs_xy[2 * b + 1]), dmin),
+                              sc->path_loss_exp);
+    int b = mec_associate(gain, w->n_bs, -1, sc->handover_hysteresis_db);
+    if (gain != gains)
+      free(gain);
+    if (b < 0)
+      return fail(c, "host '%s' at (%g, %g) m has no channel to any base station", sg_host_get_name(h), p.x, p.y);
+    w->md_info[i].bs = b;
+    w->bs_info[b].attached++;
+    p.distance = fmax(hypot(p.x - w->bs_xy[2 * b], p.y - w->bs_xy[2 * b + 1]), dmin);
+  }
   if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
     gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)i);
     double r0 = sc->min_distance, r1 = sc->cell_radius;
@@ -509,8 +590,9 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
 static int probe_routes(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size_t n_actors)
 {
   const mec_scenario_t *sc = &w->sc;
-  int wifi = strcmp(sc->cell, "wifi") == 0, via_first = strcmp(sc->forward, "via-first") == 0;
-  size_t cap = (size_t)w->n_md + 2 * (size_t)w->n_servers, n = 0;
+  int wifi = strcmp(sc->cell, "wifi") == 0;
+  size_t nb = (size_t)w->n_bs;
+  size_t cap = (size_t)w->n_md + (nb + 2) * (size_t)w->n_servers + nb * nb, n = 0;
   sg_host_t *src = malloc(cap * sizeof *src), *dst = malloc(cap * sizeof *dst);
   if (!src || !dst) {
     free(src);
@@ -530,15 +612,20 @@ static int probe_routes(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size
     dst[n] = wifi ? w->bs : src[n];
     n++;
   }
+  size_t first_fiber = n;
   for (int s = 0; s < w->n_servers; s++) {
-    sg_host_t h = w->srv[s].host, first = w->srv[0].host;
-    if (via_first && s > 0 && w->srv[s].tier == MEC_TIER_EDGE) {
-      src[n] = w->bs, dst[n++] = first;
-      src[n] = first, dst[n++] = h;
-    } else {
-      src[n] = w->bs, dst[n++] = h;
-    }
+    const mec_server_state_t *st = &w->srv[s];
+    for (int h = 0; h + 1 < st->path_len; h++)
+      src[n] = st->path[h], dst[n++] = st->path[h + 1];
+    for (int b = 1; st->tier == MEC_TIER_CLOUD && b < w->n_bs; b++) /* every BS reaches a cloud */
+      if (w->bss[b].host != st->host)
+        src[n] = w->bss[b].host, dst[n++] = st->host;
   }
+  size_t first_bs_pair = n;
+  for (int a = 0; a < w->n_bs; a++) /* the fiber between BSs: uploads and results relayed */
+    for (int b = 0; b < w->n_bs; b++)
+      if (a != b)
+        src[n] = w->bss[a].host, dst[n++] = w->bss[b].host;
   size_t bad = 0;
   int rc = mec_probe_routes(src, dst, n, &bad);
   if (rc == 1)
@@ -546,11 +633,137 @@ static int probe_routes(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size
          "platform %s: SimGrid cannot compute the route from '%s' to '%s' (%s): the platform has no route between "
          "them; add the <route>, or the <zoneRoute> with its gateways if they are in different zones",
          c->in->platform_path, sg_host_get_name(src[bad]), sg_host_get_name(dst[bad]),
-         bad < (size_t)w->n_md ? (wifi ? "a device's Wi-Fi uplink" : "a device's radio link")
-                               : "the fiber towards an edge server");
+         bad < first_fiber     ? (wifi ? "a device's Wi-Fi uplink" : "a device's radio link")
+         : bad < first_bs_pair ? "the fiber towards an edge server"
+                               : "the fiber between two base stations");
   free(src);
   free(dst);
   return rc == 1 ? -1 : 0;
+}
+
+/* Each server's path from its own BS (a cloud: from BS 0, replaced by
+ * the task's BS at run time): forward=via-first reaches an edge server that
+ * is not its cell's first (lowest-id edge server of its BS) through that
+ * first one; forward=direct, and a cloud, over the route from the BS. */
+static void server_paths(mec_world_t *w)
+{
+  int via_first = strcmp(w->sc.forward, "via-first") == 0;
+  for (int s = 0; s < w->n_servers; s++) {
+    mec_server_state_t *st = &w->srv[s];
+    if (st->tier == MEC_TIER_EDGE && w->bss[st->bs].first_edge < 0)
+      w->bss[st->bs].first_edge = s;
+  }
+  for (int s = 0; s < w->n_servers; s++) {
+    mec_server_state_t *st = &w->srv[s];
+    sg_host_t bs = w->bss[st->bs >= 0 ? st->bs : 0].host;
+    int first = st->bs >= 0 ? w->bss[st->bs].first_edge : -1;
+    st->path[0] = bs;
+    if (via_first && st->tier == MEC_TIER_EDGE && first >= 0 && first != s) {
+      st->path[1] = w->srv[first].host;
+      st->path[2] = st->host;
+      st->path_len = 3;
+    } else {
+      st->path[1] = st->host;
+      st->path_len = 2;
+    }
+    if (st->host == bs) /* server co-located with the BS: no fiber */
+      st->path_len = 1;
+  }
+}
+
+/* The base stations: BS 0 at the knobs bs_x, bs_y with the knob bandwidth;
+ * every other base_station actor gives its own bs_x, bs_y (required) and
+ * bandwidth (default: BS 0's), and nothing else (the run's knobs are on the
+ * first one only). */
+static int setup_base_stations(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actors, size_t n_actors, int n_bs)
+{
+  const mec_scenario_t *sc = &w->sc;
+  w->n_bs = n_bs;
+  w->bss = calloc((size_t)n_bs, sizeof *w->bss);
+  w->bs_info = calloc((size_t)n_bs, sizeof *w->bs_info);
+  w->bs_xy = calloc(2 * (size_t)n_bs, sizeof *w->bs_xy);
+  if (!w->bss || !w->bs_info || !w->bs_xy)
+    return fail(c, "out of memory for %d base stations", n_bs);
+  if (n_bs > 1 && strcmp(sc->cell, "wifi") == 0)
+    return fail(c, "deployment %s: %d base_station actors, but knob cell=wifi models one access point: use one "
+                   "base_station, or cell=ofdma",
+                c->in->deployment_path, n_bs);
+  int b = 0;
+  for (size_t a = 0; a < n_actors; a++) {
+    if (strcmp(sg_actor_get_name(actors[a]), "base_station") != 0)
+      continue;
+    sg_host_t h = sg_actor_get_host(actors[a]);
+    mec_bs_state_t *bs = &w->bss[b];
+    mec_bs_info_t *info = &w->bs_info[b];
+    bs->host = h;
+    bs->first_edge = -1;
+    info->x_m = sc->bs_x, info->y_m = sc->bs_y, info->bandwidth_hz = sc->bandwidth;
+    info->cpu_hz = sg_host_get_speed(h);
+    sg_actor_set_data(actors[a], (void *)(intptr_t)(b + 1));
+    for (int k = 0; k < b; k++)
+      if (w->bss[k].host == h)
+        return fail(c, "deployment %s: base stations %d and %d are both on host '%s': one base_station per host",
+                    c->in->deployment_path, k, b, sg_host_get_name(h));
+    if (b > 0) {
+      int has_x = 0, has_y = 0, rc = 0;
+      xbt_dict_t props = sg_actor_get_properties(actors[a]);
+      xbt_dict_cursor_t cur = NULL;
+      char *key, *value;
+      xbt_dict_foreach (props, cur, key, value) {
+        if (rc)
+          continue;
+        int is_x = strcmp(key, "bs_x") == 0, is_y = strcmp(key, "bs_y") == 0, is_w = strcmp(key, "bandwidth") == 0;
+        if (!is_x && !is_y && !is_w) {
+          rc = fail(c, "deployment %s: base_station %d (host '%s'): property '%s': a base_station other than the "
+                       "first takes only bs_x, bs_y and bandwidth (the run's knobs go on the first one, host '%s')",
+                    c->in->deployment_path, b, sg_host_get_name(h), key, sg_host_get_name(w->bss[0].host));
+          continue;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        double lim = is_w ? 1e15 : MEC_MOBILITY_MAX_COORD;
+        if (!value[0] || *end || errno || !isfinite(v) || (is_w ? !(v >= 1 && v <= lim) : fabs(v) > lim)) {
+          rc = fail(c, "deployment %s: base_station %d (host '%s'): property '%s' = '%s': expected %s", c->in->deployment_path,
+                    b, sg_host_get_name(h), key, value,
+                    is_w ? "a bandwidth in [1, 1e15] Hz" : "a coordinate in m within +-1e9");
+          continue;
+        }
+        if (is_x)
+          info->x_m = v, has_x = 1;
+        else if (is_y)
+          info->y_m = v, has_y = 1;
+        else
+          info->bandwidth_hz = v;
+      }
+      xbt_dict_free(&props);
+      if (rc)
+        return -1;
+      if (!has_x || !has_y)
+        return fail(c, "deployment %s: base_station %d (host '%s') needs its position: <prop id=\"bs_x\"> and "
+                       "<prop id=\"bs_y\"> (m)",
+                    c->in->deployment_path, b, sg_host_get_name(h));
+    }
+    w->bs_xy[2 * b] = info->x_m;
+    w->bs_xy[2 * b + 1] = info->y_m;
+    for (int k = 0; k < b; k++)
+      if (w->bs_xy[2 * k] == info->x_m && w->bs_xy[2 * k + 1] == info->y_m)
+        return fail(c, "deployment %s: base stations %d (host '%s') and %d (host '%s') are both at (%g, %g) m: give "
+                       "each its own bs_x, bs_y",
+                    c->in->deployment_path, k, sg_host_get_name(w->bss[k].host), b, sg_host_get_name(h), info->x_m,
+                    info->y_m);
+    b++;
+  }
+  return 0;
+}
+
+/* Index of the BS on host h, or -1. */
+static int bs_on_host(const mec_world_t *w, const char *name)
+{
+  for (int b = 0; b < w->n_bs; b++)
+    if (strcmp(sg_host_get_name(w->bss[b].host), name) == 0)
+      return b;
+  return -1;
 }
 
 static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, size_t errlen)
@@ -558,11 +771,12 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   setup_ctx_t c = {in, err, errlen};
   mec_scenario_defaults(&w->sc);
 
-  /* 1. Classify the deployed actors. */
+  /* 1. Classify the deployed actors. BS b is the b-th base_station actor;
+   * the first one's <prop>s are the run's knobs. */
   size_t n_actors = sg_actor_count();
   sg_actor_t *actors = sg_actor_list();
   sg_actor_t bs_actor = NULL;
-  int n_md = 0, n_srv = 0;
+  int n_md = 0, n_srv = 0, n_bs = 0;
   for (size_t i = 0; i < n_actors; i++) {
     const char *name = sg_actor_get_name(actors[i]);
     if (strcmp(name, "mobile_device") == 0)
@@ -570,19 +784,14 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     else if (strcmp(name, "edge_server") == 0)
       n_srv++;
     else if (strcmp(name, "base_station") == 0) {
-      if (bs_actor) {
-        fail(&c, "deployment %s: more than one base_station actor (hosts '%s' and '%s'); mecsim models one cell",
-             in->deployment_path, sg_host_get_name(sg_actor_get_host(bs_actor)),
-             sg_host_get_name(sg_actor_get_host(actors[i])));
-        free(actors);
-        return -1;
-      }
-      bs_actor = actors[i];
+      if (!bs_actor)
+        bs_actor = actors[i];
+      n_bs++;
     }
   }
   if (!bs_actor) {
     free(actors);
-    return fail(&c, "deployment %s: needs one base_station actor", in->deployment_path);
+    return fail(&c, "deployment %s: needs a base_station actor", in->deployment_path);
   }
 
   /* 2. Scenario knobs: defaults < base_station <prop>s < command line. */
@@ -645,8 +854,12 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
                 in->deployment_path);
   }
 
-  /* 3. Hosts, servers and devices. */
+  /* 3. Hosts, base stations, servers and devices. */
   w->bs = sg_actor_get_host(bs_actor);
+  if (setup_base_stations(&c, w, actors, n_actors, n_bs) != 0) {
+    free(actors);
+    return -1;
+  }
   w->n_md = n_md;
   w->n_servers = n_srv;
   w->md = calloc((size_t)n_md, sizeof *w->md);
@@ -663,7 +876,8 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     const char *name = sg_actor_get_name(actors[a]);
     sg_host_t h = sg_actor_get_host(actors[a]);
     if (strcmp(name, "edge_server") == 0) {
-      int id = srv_seen + 1, tier = MEC_TIER_EDGE;
+      int id = srv_seen + 1, tier = MEC_TIER_EDGE, bs = 0;
+      char bs_name[256] = ""; /* a copy: the property dict is freed before it is reported */
       xbt_dict_t sp = sg_actor_get_properties(actors[a]);
       xbt_dict_cursor_t sc_cur = NULL;
       xbt_dict_foreach (sp, sc_cur, key, value) {
@@ -678,11 +892,18 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
             rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'tier' = '%s': expected edge or "
                           "cloud",
                       in->deployment_path, sg_host_get_name(h), value);
+        } else if (strcmp(key, "bs") == 0) {
+          snprintf(bs_name, sizeof bs_name, "%s", value);
+          if ((bs = bs_on_host(w, value)) < 0)
+            rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'bs' = '%s': no base_station "
+                          "actor is on that host (expected the host of one)",
+                      in->deployment_path, sg_host_get_name(h), value);
         } else if (strcmp(key, "id") != 0) {
           const char *near = mec_edit_distance(key, "id") <= 1     ? "did you mean 'id'? "
                              : mec_edit_distance(key, "tier") <= 2 ? "did you mean 'tier'? "
+                             : mec_edit_distance(key, "bs") <= 1   ? "did you mean 'bs'? "
                                                                    : "";
-          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (%sexpected id, tier)",
+          rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': unknown property '%s' (%sexpected id, tier, bs)",
                     in->deployment_path, sg_host_get_name(h), key, near);
         } else if (!value[0] || *end || v < 1 || v > n_srv)
           rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s': property 'id' = '%s': expected 1..%d",
@@ -692,6 +913,10 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       }
       xbt_dict_free(&sp);
       srv_seen++;
+      if (rc == 0 && tier == MEC_TIER_CLOUD && bs_name[0])
+        rc = fail(&c, "deployment %s: actor 'edge_server' on host '%s' has tier cloud and property 'bs' = '%s': a cloud "
+                      "belongs to no base station (every BS reaches it over its route): remove 'bs'",
+                  in->deployment_path, sg_host_get_name(h), bs_name);
       if (rc)
         break;
       mec_server_state_t *st = &w->srv[id - 1];
@@ -702,6 +927,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       }
       st->host = h;
       st->tier = tier;
+      st->bs = tier == MEC_TIER_CLOUD ? -1 : bs;
       st->cores = sg_host_core_count(h);
       sg_actor_set_data(actors[a], (void *)(intptr_t)id);
     }
@@ -712,18 +938,23 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   /* via-first forwards edge tasks through server 1: it must be an edge
    * server when another edge server relies on it (a cloud is always reached
    * over its own route from the BS) */
-  for (int s = 1; rc == 0 && strcmp(sc->forward, "via-first") == 0 && s < n_srv; s++)
+  for (int s = 1; rc == 0 && n_bs == 1 && strcmp(sc->forward, "via-first") == 0 && s < n_srv; s++)
     if (w->srv[0].tier == MEC_TIER_CLOUD && w->srv[s].tier == MEC_TIER_EDGE)
       rc = fail(&c, "deployment %s: the edge_server with id 1 (host '%s') has tier cloud, but forward=via-first sends "
                     "the tasks of edge server %d (host '%s') through server 1: give an edge server id 1, or use "
                     "forward=direct",
                 in->deployment_path, sg_host_get_name(w->srv[0].host), s + 1, sg_host_get_name(w->srv[s].host));
+  if (rc == 0)
+    server_paths(w);
   if (rc == 0 && probe_routes(&c, w, actors, n_actors) != 0)
+    rc = -1;
+  double area[4];
+  if (rc == 0 && n_bs > 1 && mec_scenario_area(sc, w->bs_xy, n_bs, area, err, errlen) != 0)
     rc = -1;
   for (size_t a = 0; a < n_actors && rc == 0; a++) {
     if (strcmp(sg_actor_get_name(actors[a]), "mobile_device") != 0)
       continue;
-    if (init_md(&c, w, md_i, sg_actor_get_host(actors[a]), actors[a], w->bs) != 0)
+    if (init_md(&c, w, md_i, sg_actor_get_host(actors[a]), actors[a], w->bs, area) != 0)
       rc = -1;
     md_i++;
   }
@@ -731,7 +962,7 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   for (int k = 0; rc == 0 && md_i < n_md; k++, md_i++) {
     char name[256];
     snprintf(name, sizeof name, "%s%d", sc->md_hosts, k);
-    if (init_md(&c, w, md_i, sg_host_by_name(name), NULL, sg_actor_get_host(bs_actor)) != 0)
+    if (init_md(&c, w, md_i, sg_host_by_name(name), NULL, sg_actor_get_host(bs_actor), area) != 0)
       rc = -1;
   }
   free(actors);
@@ -755,31 +986,38 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
     w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
     w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
   }
+  w->route = calloc((size_t)n_bs * (size_t)(n_srv ? n_srv : 1), sizeof *w->route);
+  if (!w->route)
+    return fail(&c, "out of memory");
+  for (int b = 0; b < n_bs; b++) /* route[b][s]: the fiber a task uploaded through BS b crosses */
+    for (int s = 0; s < n_srv; s++) {
+      mec_route_info_t *r = &w->route[(size_t)b * (size_t)n_srv + (size_t)s];
+      sg_host_t hosts[4];
+      int n = mec_route_hosts(&w->srv[s], w->bss[b].host, hosts);
+      r->hops = n - 1;
+      r->fiber_bps = INFINITY;
+      r->fiber_latency_s = 0;
+      for (int h = 0; h + 1 < n; h++)
+        route_figures(hosts[h], hosts[h + 1], &r->fiber_bps, &r->fiber_latency_s);
+      if (r->hops == 0)
+        r->fiber_bps = 0;
+    }
+  for (int b = 0; b < n_bs; b++)
+    w->bs_info[b].attached = n_bs == 1 ? n_md : w->bs_info[b].attached;
+  w->sys.n_bs = n_bs;
+  w->sys.bs = w->bs_info;
+  w->sys.route = w->route;
   for (int s = 0; s < n_srv; s++) {
     mec_server_state_t *st = &w->srv[s];
     mec_server_info_t *info = &w->srv_info[s];
-    st->path[0] = w->bs;
-    /* via-first: edge server m > 1 through server 1; a cloud (and forward=direct) over the route BS -> it */
-    if (strcmp(sc->forward, "via-first") == 0 && s > 0 && st->tier == MEC_TIER_EDGE) {
-      st->path[1] = w->srv[0].host;
-      st->path[2] = st->host;
-      st->path_len = 3;
-    } else {
-      st->path[1] = st->host;
-      st->path_len = 2;
-    }
-    if (st->host == w->bs) /* server co-located with the BS: no fiber */
-      st->path_len = 1;
     info->cpu_hz = sg_host_get_speed(st->host);
     info->cores = st->cores;
     info->tier = st->tier;
-    info->hops = st->path_len - 1;
-    info->fiber_bps = INFINITY;
-    info->fiber_latency_s = 0;
-    for (int h = 0; h + 1 < st->path_len; h++)
-      route_figures(st->path[h], st->path[h + 1], &info->fiber_bps, &info->fiber_latency_s);
-    if (info->hops == 0)
-      info->fiber_bps = 0;
+    info->bs = st->bs;
+    /* as seen from BS 0 (one BS: the cell's); other BSs: mec_system_route */
+    info->hops = w->route[s].hops;
+    info->fiber_bps = w->route[s].fiber_bps;
+    info->fiber_latency_s = w->route[s].fiber_latency_s;
     st->running = calloc((size_t)st->cores, sizeof *st->running);
     if (!st->running)
       return fail(&c, "out of memory");
@@ -799,6 +1037,10 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   }
   if (n_srv == 0 && strcmp(w->policy->name, "local") != 0)
     fprintf(stderr, "mecsim: warning: the deployment has no edge_server; only local execution is possible\n");
+  if (n_bs > 1 && mec_tpos_sim_role() == MEC_TPOS_SIM_GAME)
+    return fail(&c, "policy '%s' plays the TPOS game of one cell (its messages go between the devices and one BS's "
+                    "server); the deployment has %d base stations: use one",
+                w->policy->name, n_bs);
   mec_policy_cfg_t pcfg = {sc->seed, sc->policy_args, sc->model[0] ? sc->model : NULL};
   if (w->policy->init(&w->policy_state, &pcfg, &w->sys) != 0)
     return fail(&c, "policy '%s': %s", w->policy->name, mec_policy_error());
@@ -859,8 +1101,13 @@ void mec_world_free(mec_world_t *w)
   free(w->md_info);
   free(w->srv);
   free(w->srv_info);
+  for (int b = 0; w->bss && b < w->n_bs; b++)
+    free(w->bss[b].batch);
+  free(w->bss);
+  free(w->bs_info);
+  free(w->bs_xy);
+  free(w->route);
   free(w->replay);
-  free(w->batch);
   free(w->exec_scratch);
   free(w->remaining_scratch);
   free(w->arrivals);

@@ -35,13 +35,13 @@
 
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mec_task, mecsim, "task life cycle");
 
-/* Fiber hops along `path` (forward) or back (reverse). */
-static void fiber(const mec_server_state_t *st, double bits, int reverse)
+/* Sends `bits` along hosts[0..n-1] (forward) or back from hosts[n-1]. */
+static void fiber(const sg_host_t *hosts, int n, double bits, int reverse)
 {
-  for (int h = 0; h + 1 < st->path_len; h++) {
-    int a = reverse ? st->path_len - 1 - h : h;
+  for (int h = 0; h + 1 < n; h++) {
+    int a = reverse ? n - 1 - h : h;
     int b = reverse ? a - 1 : a + 1;
-    sg_host_sendto(st->path[a], st->path[b], bits / 8.0);
+    sg_host_sendto(hosts[a], hosts[b], bits / 8.0);
   }
 }
 
@@ -117,42 +117,49 @@ static void init_record(mec_task_ctx_t *ctx)
   r->down_fiber_end = r->down_radio_start = NAN;
   r->up_rate_bps = NAN;
   r->tx_offset = r->tx_window = NAN;
+  r->up_bs = r->down_bs = r->down_hops = -1;
+  r->down_relay_start = NAN;
 }
 
+/* The request goes to the controller of the BS the device is attached to
+ * when it asks (several BSs: one controller each). */
 static void obtain_decision(mec_task_ctx_t *ctx)
 {
   mec_world_t *w = mec_world;
+  int md = ctx->task.md;
   ctx->rec.decide_start = simgrid_get_clock();
+  int b = mec_world_attach(md);
   if (w->decide_on_md) {
-    mec_world_decide(&ctx, 1, 1, 0);
+    mec_world_decide(&ctx, 1, 1, 0, b);
     return;
   }
+  mec_bs_state_t *bs = &w->bss[b];
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_up_spec(ctx->task.md, 0, 0), 1);
+    mec_radio_transfer(md, w->sc.ctrl_bits, mec_world_up_spec_via(md, b, 0, 0), 1);
   if (w->per_slot) { /* the BS controller decides the slot's batch and wakes us */
-    mec_fifo_push(&w->requests, ctx);
-    if (w->controller_idle) {
-      w->controller_idle = 0;
-      sg_sem_release(w->controller_wake);
+    mec_fifo_push(&bs->requests, ctx);
+    if (bs->controller_idle) {
+      bs->controller_idle = 0;
+      sg_sem_release(bs->controller_wake);
     }
     sg_sem_acquire(ctx->wake);
   } else {
     /* The BS CPU decides one request at a time, FCFS: the request is
      * computed on the BS host (for this actor) when the CPU is free. */
-    if (w->controller_busy) {
-      mec_fifo_push(&w->requests, ctx);
+    if (bs->controller_busy) {
+      mec_fifo_push(&bs->requests, ctx);
       sg_sem_acquire(ctx->wake); /* handed the controller by the request ahead */
     }
-    w->controller_busy = 1;
-    mec_world_decide(&ctx, 1, 0, 0);
-    mec_task_ctx_t *next = mec_fifo_pop(&w->requests);
+    bs->controller_busy = 1;
+    mec_world_decide(&ctx, 1, 0, 0, b);
+    mec_task_ctx_t *next = mec_fifo_pop(&bs->requests);
     if (next)
       sg_sem_release(next->wake); /* stays busy: the next request has it */
     else
-      w->controller_busy = 0;
+      bs->controller_busy = 0;
   }
   if (w->sc.ctrl_bits > 0)
-    mec_radio_transfer(ctx->task.md, w->sc.ctrl_bits, mec_world_down_spec(ctx->task.md, 0), 0);
+    mec_radio_transfer(md, w->sc.ctrl_bits, mec_world_down_spec_via(md, b, 0), 0);
   ctx->rec.decide_end = simgrid_get_clock();
 }
 
@@ -266,9 +273,13 @@ static void run_task(mec_task_ctx_t *ctx)
       double slot_start = r->decide_end + (d->tx_offset > 0 ? d->tx_offset : 0);
       if (slot_start > simgrid_get_clock())
         sg_actor_sleep_until(slot_start);
-      band = mec_tdma_band_acquire(r->decide_end);
     }
+    /* through the BS the device is attached to now; a handover during the
+     * upload does not move it: it finishes through this BS (docs/mobility.md) */
     mec_rate_spec_t up = mec_world_decision_up_spec(i, d);
+    r->up_bs = up.bs;
+    if (tdma)
+      band = mec_tdma_band_acquire(r->decide_end, up.bs);
     r->up_rate_bps = mec_world_rate(i, up);
     if (r->up_rate_bps <= 0) {
       mec_world_fail("MD %d has no uplink (rate 0 bit/s): check tx_power, bandwidth and bw_share", i);
@@ -282,8 +293,9 @@ static void run_task(mec_task_ctx_t *ctx)
       mec_tdma_band_release(band);
     r->energy_tx_j = mec_tx_energy_j(p, r->up_end - r->up_start);
 
+    sg_host_t hosts[4];
     r->fwd_start = simgrid_get_clock();
-    fiber(st, ctx->upload_bits, 0);
+    fiber(hosts, mec_route_hosts(st, w->bss[up.bs].host, hosts), ctx->upload_bits, 0);
     r->fwd_end = simgrid_get_clock();
 
     r->queue_enter = simgrid_get_clock();
@@ -295,11 +307,25 @@ static void run_task(mec_task_ctx_t *ctx)
       mec_edge_server_serve(d->target - 1, ctx);
     }
 
+    /* The result goes to the BS the device is attached to when it is ready:
+     * back to the server's BS (a cloud: straight to that BS), then, if the
+     * device has moved on, forwarded over the fiber between the BSs. */
     r->down_start = simgrid_get_clock();
-    fiber(st, down_bits, 1);
+    int down = mec_world_attach(i);
+    sg_host_t to = w->bss[down].host;
+    sg_host_t anchor = st->tier == MEC_TIER_CLOUD ? to : st->path[0];
+    int n = mec_route_hosts(st, anchor, hosts);
+    fiber(hosts, n, down_bits, 1);
+    r->down_hops = n - 1;
+    if (anchor != to) {
+      r->down_relay_start = simgrid_get_clock();
+      sg_host_sendto(anchor, to, down_bits / 8.0);
+      r->down_hops++;
+    }
+    r->down_bs = down;
     r->down_fiber_end = simgrid_get_clock(); /* at the BS: asks for the MD's radio */
     if (down_bits > 0)
-      r->down_radio_start = mec_radio_transfer(i, down_bits, mec_world_down_spec(i, d->bw_share), 0);
+      r->down_radio_start = mec_radio_transfer(i, down_bits, mec_world_down_spec_via(i, down, d->bw_share), 0);
     else
       r->down_radio_start = r->down_fiber_end; /* no radio transfer: = down_fiber_end = down_end */
     r->down_end = simgrid_get_clock();

@@ -698,7 +698,7 @@ static int run_period(long k, tpos_player_t *list, int n)
   w->decisions++;
   if (w->trace) {
     double t_done = simgrid_get_clock();
-    trace_decision_rec_t r = {t_start, t_done, n, 1, flops, (double)wakeups, 0, (double)messages, t_done, 0, 0, 0};
+    trace_decision_rec_t r = {t_start, t_done, n, 1, flops, (double)wakeups, 0, (double)messages, t_done, 0, 0, 0, 0};
     if (trace_add_decision(w->trace, &r) != 0) {
       mec_world_fail("trace: %s", trace_error(w->trace));
       return -1;

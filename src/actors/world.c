@@ -118,42 +118,71 @@ double mec_world_gain(int md)
   return current_gain(md);
 }
 
-static double share_bandwidth(double bw_share)
+int mec_world_attach(int md)
 {
   mec_world_t *w = mec_world;
+  if (w->n_bs > 1 && w->mobile)
+    mec_mob_refresh(md); /* re-evaluates the association at the position now */
+  return w->md_info[md].bs;
+}
+
+/* Bandwidth of one transfer through BS b: the policy's share of that BS's
+ * band, or the equal split W_b / N_b (one BS: W / N, N = n_md, or knob
+ * share_users). */
+static double share_bandwidth(int b, double bw_share)
+{
+  mec_world_t *w = mec_world;
+  double band = w->n_bs > 1 ? w->bs_info[b].bandwidth_hz : w->sc.bandwidth;
   if (bw_share > 0)
-    return bw_share * w->sc.bandwidth;
-  int n = w->sc.share_users > 0 ? w->sc.share_users : w->n_md;
-  return w->sc.bandwidth / n;
+    return bw_share * band;
+  int n = w->sc.share_users > 0 ? w->sc.share_users : w->n_bs > 1 ? w->bs_info[b].attached : w->n_md;
+  return band / (n > 0 ? n : 1);
+}
+
+mec_rate_spec_t mec_world_up_spec_via(int md, int b, double bw_share, double tx_power_w)
+{
+  mec_world_t *w = mec_world;
+  double p = tx_power_w > 0 ? tx_power_w : w->md_info[md].tx_power_w;
+  return (mec_rate_spec_t){share_bandwidth(b, bw_share), p, 1, b};
 }
 
 mec_rate_spec_t mec_world_up_spec(int md, double bw_share, double tx_power_w)
 {
-  mec_world_t *w = mec_world;
-  double p = tx_power_w > 0 ? tx_power_w : w->md_info[md].tx_power_w;
-  return (mec_rate_spec_t){share_bandwidth(bw_share), p, 1};
+  return mec_world_up_spec_via(md, mec_world_attach(md), bw_share, tx_power_w);
+}
+
+mec_rate_spec_t mec_world_down_spec_via(int md, int b, double bw_share)
+{
+  (void)md;
+  return (mec_rate_spec_t){share_bandwidth(b, bw_share), mec_world->sc.bs_tx_power, 1, b};
 }
 
 mec_rate_spec_t mec_world_down_spec(int md, double bw_share)
 {
-  (void)md;
-  return (mec_rate_spec_t){share_bandwidth(bw_share), mec_world->sc.bs_tx_power, 1};
+  return mec_world_down_spec_via(md, mec_world_attach(md), bw_share);
 }
 
 mec_rate_spec_t mec_world_decision_up_spec(int md, const mec_decision_t *d)
 {
   mec_world_t *w = mec_world;
+  int b = mec_world_attach(md);
   double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
+  double band = w->n_bs > 1 ? w->bs_info[b].bandwidth_hz : w->sc.bandwidth;
   if (d->tx_window > 0) /* a real TDMA sub-slot: the whole band, at the decision's power */
-    return (mec_rate_spec_t){w->sc.bandwidth, p, 1};
+    return (mec_rate_spec_t){band, p, 1, b};
   if (d->time_share > 0)
-    return (mec_rate_spec_t){w->sc.bandwidth, p, d->time_share < 1 ? d->time_share : 1};
-  return mec_world_up_spec(md, d->bw_share, d->tx_power_w);
+    return (mec_rate_spec_t){band, p, d->time_share < 1 ? d->time_share : 1, b};
+  return mec_world_up_spec_via(md, b, d->bw_share, d->tx_power_w);
 }
 
 double mec_world_rate(int md, mec_rate_spec_t s)
 {
-  return s.tau * mec_shannon_bps(s.band_hz, s.power_w, current_gain(md), mec_world->sys.noise_w_per_hz);
+  double g = current_gain(md);
+  /* a transfer that began through a BS the device has since left keeps it:
+   * its gain to that BS, with the same fading draw and drift */
+  if (s.bs != mec_world->md_info[md].bs)
+    g *= mec_mob_gain_ratio(md, s.bs);
+  return s.tau * mec_shannon_bps(s.band_hz, s.power_w, g, mec_world->sys.noise_w_per_hz);
 }
 
 double mec_world_up_rate(int md, double bw_share, double tx_power_w)
@@ -249,6 +278,26 @@ static void take_effect(mec_task_ctx_t **batch, const mec_decision_t *dec, size_
   }
 }
 
+/* The hosts a task's data crosses from the host `from` (a BS) to server
+ * st, in order: a cloud directly over the platform's route from that BS; an
+ * edge server over its own path from its BS (via-first: through its cell's
+ * first server), preceded by the fiber from `from` to its BS when the task
+ * came in through another BS. Each consecutive pair is one fiber hop (one
+ * SimGrid communication over the platform's route between them). */
+int mec_route_hosts(const mec_server_state_t *st, sg_host_t from, sg_host_t out[4])
+{
+  int n = 0;
+  out[n++] = from;
+  if (st->tier == MEC_TIER_CLOUD) {
+    if (st->host != from)
+      out[n++] = st->host;
+    return n;
+  }
+  for (int h = st->path[0] == from ? 1 : 0; h < st->path_len; h++)
+    out[n++] = st->path[h];
+  return n;
+}
+
 void mec_execute_on(sg_host_t host, double flops)
 {
   if (host == sg_host_self()) {
@@ -326,7 +375,7 @@ static int start_background(const mec_cost_t *cost)
   return 0;
 }
 
-int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release, int bs)
 {
   mec_world_t *w = mec_world;
   double t_request = simgrid_get_clock();
@@ -350,6 +399,9 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
     w->sys.now = simgrid_get_clock();
   for (size_t i = 0; i < n; i++)
     refresh_md(tasks[i].md);
+  w->sys.decider_bs = bs;
+  if (!on_md && w->n_bs > 1)
+    w->sys.decider_hz = w->bs_info[bs].cpu_hz;
   mec_batch_t b = {n, tasks};
   mec_cost_t cost = {0};
   int rc = w->policy->decide(w->policy_state, &w->sys, &b, dec, &cost);
@@ -398,7 +450,7 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
     }
     int staged = rc == 0 && release && cost.staged;
     /* the decision's compute runs on the deciding host: the BS, or the MD that decides its own task */
-    sg_host_t where = on_md ? w->md[tasks[0].md].host : w->bs;
+    sg_host_t where = on_md ? w->md[tasks[0].md].host : w->bss[bs].host;
     double t_local = NAN;
     if (rc == 0 && staged) {
       execute_flops(where, cost.flops_local);
@@ -419,7 +471,7 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release)
       w->decisions++;
       if (w->trace) {
         trace_decision_rec_t r = {t_request, t_done, (int32_t)n, on_md, cost.flops, cost.iterations, cost.model_size, 0,
-                                  t_local, cost.macs, cost.arch_k, cost.arch_l};
+                                  t_local, cost.macs, cost.arch_k, cost.arch_l, bs};
         if (trace_add_decision(w->trace, &r) != 0)
           mec_world_fail("trace: %s", trace_error(w->trace));
       }
@@ -518,7 +570,7 @@ void mec_world_task_done(mec_task_ctx_t *ctx)
   /* a dropped task never completes: it misses its deadline, whatever it was */
   r->missed = r->dropped || (r->deadline > 0 && delay > r->deadline) ? 1 : 0;
   r->up_distance_m = isnan(r->up_start) ? NAN
-                     : w->mobile        ? mec_mob_up_distance(r->md, r->up_start)
+                     : w->mobile        ? mec_mob_up_distance(r->md, r->up_start, r->up_bs)
                                         : w->md_info[r->md].distance_m;
   r->tier = r->target > 0 && r->target <= w->n_servers ? 1 + w->srv[r->target - 1].tier : 0;
   w->tasks_dropped += (uint64_t)(r->dropped != 0);

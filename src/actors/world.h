@@ -67,6 +67,19 @@ typedef struct mec_md_state {
   double wifi_rates[8];     /* bit/s of each level */
 } mec_md_state_t;
 
+/* One base station: its host, cell and controller. One BS (the default) is
+ * bss[0]; several (issue 15) each decide for the devices attached to them. */
+typedef struct mec_bs_state {
+  sg_host_t host;
+  mec_task_fifo_t requests;  /* waiting for its controller */
+  int controller_busy;       /* per-task: a request is being decided */
+  sg_sem_t controller_wake;  /* per-slot: released by the first request after an idle spell */
+  int controller_idle;       /* per-slot: the controller waits on controller_wake */
+  mec_task_ctx_t **batch;    /* per-slot batch buffer */
+  size_t batch_cap;
+  int first_edge;            /* forward=via-first: its lowest-id edge server (index), or -1 */
+} mec_bs_state_t;
+
 typedef struct mec_server_state {
   sg_host_t host;
   int cores;
@@ -77,14 +90,20 @@ typedef struct mec_server_state {
   sg_exec_t *running;        /* [cores]: execution in progress per core, or NULL */
   sg_exec_t *reserved;       /* [n_reserved]: executions on a reserved CPU share (no core, no queue) */
   int n_reserved, cap_reserved;
-  sg_host_t path[3];         /* hosts from the BS to this server, path[0] = BS */
+  sg_host_t path[3];         /* hosts from its BS to this server, path[0] = that BS (a cloud: BS 0) */
   int path_len;
   int tier;                  /* MEC_TIER_EDGE or MEC_TIER_CLOUD (<prop id="tier">) */
+  int bs;                    /* the BS it belongs to (<prop id="bs">), -1 for a cloud */
 } mec_server_state_t;
 
 typedef struct mec_world {
   mec_scenario_t sc;
-  sg_host_t bs;
+  sg_host_t bs;              /* BS 0's host: arrivals, sampler, the Wi-Fi access point */
+  int n_bs;                  /* base stations (1 unless the deployment has several) */
+  mec_bs_state_t *bss;       /* [n_bs] */
+  mec_bs_info_t *bs_info;    /* [n_bs] what policies see */
+  mec_route_info_t *route;   /* [n_bs * n_servers] BS b -> server s (mec_system_t.route) */
+  double *bs_xy;             /* [2 n_bs] positions, m */
   int n_md, n_servers;
   mec_md_state_t *md;
   mec_server_state_t *srv;
@@ -95,22 +114,15 @@ typedef struct mec_world {
   const mec_policy_ops_t *policy;
   void *policy_state;
   trace_t *trace;
-  /* controller at the BS */
-  mec_task_fifo_t requests;  /* waiting for the controller */
-  int controller_busy;       /* per-task: a request is being decided */
-  sg_sem_t controller_wake;  /* per-slot: released by the first request after an idle spell */
-  int controller_idle;       /* per-slot: the controller waits on controller_wake */
   mec_task_ctx_t *live;      /* every task in flight, newest first */
   struct mec_worker *idle_workers; /* task workers waiting for a task (task_flow.c) */
   struct mec_worker *all_workers;  /* every task worker ever started, freed with the world */
   uint64_t workers;          /* task workers started (the most tasks in flight at once) */
   struct mec_tdma_band *tdma_bands; /* TDMA frames with uploads in progress or waiting (radio_link.c) */
-  mec_task_ctx_t **batch;   /* per-slot batch buffer */
   sg_exec_t *exec_scratch;  /* [scratch_cap]: the running executions, for mec_world_refresh_servers */
   double *remaining_scratch;
   size_t scratch_cap;
   void *arrivals;           /* heap of the arrivals actor (arrivals.c) */
-  size_t batch_cap;
   /* replayed tasks (arrivals=file), sorted by (md, arrival) */
   mec_replay_row_t *replay;
   size_t replay_count;
@@ -132,6 +144,7 @@ typedef struct mec_world {
   int explicit_neighbours;  /* some MD has a `neighbours` prop: UAI uses the lists */
   int mobile;                /* knob mobility != static: positions move (mobility_glue.c) */
   struct mec_mob *mob;       /* their model and per-device states, or NULL */
+  uint64_t handovers;        /* devices that changed BS (several BSs) */
   uint64_t tasks_unfinished; /* --until: tasks still in flight at the horizon */
   int deadlocked;            /* SimGrid found every actor blocked */
   /* failure inside the simulation */
@@ -163,12 +176,22 @@ double mec_world_gain(int md);
  * a number, so that a moving device's rate can be recomputed as it moves. */
 typedef struct mec_rate_spec {
   double band_hz, power_w, tau;
+  int bs; /* the BS at the other end (the transfer keeps it if the device hands over meanwhile) */
 } mec_rate_spec_t;
 
-/* Uplink / downlink of MD md with the given share of the cell bandwidth
- * (<= 0: the default equal split W/N) and uplink power (<= 0: the MD's). */
+/* The BS device md is attached to now: with several BSs and moving devices
+ * the association is re-evaluated at this instant (mobility_glue.c), which
+ * may hand the device over. */
+int mec_world_attach(int md);
+
+/* Uplink / downlink of MD md, through the BS it is attached to now, with the
+ * given share of that BS's bandwidth (<= 0: the default equal split W_b/N_b,
+ * N_b the devices attached to it; one BS: W/N) and uplink power (<= 0: the
+ * MD's). mec_world_down_spec_via: through BS b, attached or not. */
 mec_rate_spec_t mec_world_up_spec(int md, double bw_share, double tx_power_w);
 mec_rate_spec_t mec_world_down_spec(int md, double bw_share);
+mec_rate_spec_t mec_world_down_spec_via(int md, int b, double bw_share);
+mec_rate_spec_t mec_world_up_spec_via(int md, int b, double bw_share, double tx_power_w);
 /* Uplink a decision gives MD md: a TDMA sub-slot (tx_window > 0: the whole
  * band W while it transmits), fluid TDMA (time_share > 0: the whole band W
  * for that fraction of the frame, as an average rate), else OFDMA with the
@@ -188,11 +211,17 @@ void mec_mob_send(int md, double bits, mec_rate_spec_t spec, int uplink, double 
 void mec_world_task_done(mec_task_ctx_t *ctx);
 
 /* Runs the policy on a batch, charges its compute on the calling actor's host,
- * records it in /decisions. With `release` (the per-slot controller), wakes
+ * records it in /decisions. bs: the BS whose controller decides (its host
+ * computes, unless on_md). With `release` (the per-slot controller), wakes
  * each task's worker as its decision takes effect: local tasks after the
  * first cost.flops_local of a staged decision, the others after all of it.
  * Returns 0, or -1 after mec_world_fail. */
-int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release);
+int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release, int bs);
+
+/* The hosts a task's data crosses from BS host `from` to server st, in
+ * order (out[0] = from; one fiber hop per consecutive pair). Returns their
+ * number (1: the server is on that BS's host). */
+int mec_route_hosts(const mec_server_state_t *st, sg_host_t from, sg_host_t out[4]);
 
 /* Runs `flops` on `host` for the calling actor, which need not be there:
  * task workers stay where they are and start each execution on the host

@@ -75,8 +75,18 @@ static int check_route(sg_host_t a, sg_host_t b, int wired, const char *why, con
 int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_t errlen)
 {
   const mec_scenario_t *sc = &w->sc;
-  if (check_speed(w->bs, "the base station, which computes decisions", platform, err, errlen) != 0)
-    return -1;
+  for (int b = 0; b < w->n_bs; b++) {
+    char role[96];
+    snprintf(role, sizeof role, "base station %d, which computes decisions", b);
+    if (check_speed(w->bss[b].host, w->n_bs == 1 ? "the base station, which computes decisions" : role, platform, err,
+                    errlen) != 0)
+      return -1;
+    for (int b2 = 0; b2 < w->n_bs; b2++)
+      if (b2 != b && check_route(w->bss[b].host, w->bss[b2].host, 1,
+                                 "the fiber between base stations carries uploads and results of devices that moved",
+                                 platform, err, errlen) != 0)
+        return -1;
+  }
   for (int s = 0; s < w->n_servers; s++) {
     const mec_server_state_t *st = &w->srv[s];
     char role[64];
@@ -89,15 +99,20 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
       return -1;
     }
     char why[256];
-    if (strcmp(sc->forward, "via-first") == 0 && s > 0)
-      snprintf(why, sizeof why, "forward=via-first sends server %d's tasks through server 1; --forward direct "
-               "uses the platform's route from the BS instead", s + 1);
+    if (strcmp(sc->forward, "via-first") == 0 && st->path_len == 3)
+      snprintf(why, sizeof why, "forward=via-first sends server %d's tasks through server %d; --forward direct "
+               "uses the platform's route from the BS instead", s + 1, w->bss[st->bs].first_edge + 1);
     else
       snprintf(why, sizeof why, "forward=%s sends server %d's tasks this way", sc->forward, s + 1);
     for (int h = 0; h + 1 < st->path_len; h++) {
       if (check_route(st->path[h], st->path[h + 1], 1, why, platform, err, errlen) != 0)
         return -1;
     }
+    for (int b = 1; st->tier == MEC_TIER_CLOUD && b < w->n_bs; b++)
+      if (st->host != w->bss[b].host &&
+          check_route(w->bss[b].host, st->host, 1, "every base station reaches a cloud over its route", platform, err,
+                      errlen) != 0)
+        return -1;
   }
   double max_bits = mec_dist_max(&sc->task_bits), max_out = mec_dist_max(&sc->result_bits);
   double max_cycles = mec_scenario_cycles_max(sc);
@@ -118,11 +133,12 @@ int mec_world_check(const mec_world_t *w, const char *platform, char *err, size_
     snprintf(role, sizeof role, "mobile device %d", i);
     if (check_speed(m->host, role, platform, err, errlen) != 0)
       return -1;
-    if (m->host == w->bs) {
-      snprintf(err, errlen, "platform %s: host '%s' is both the base station and mobile device %d", platform,
-               sg_host_get_name(m->host), i);
-      return -1;
-    }
+    for (int b = 0; b < w->n_bs; b++)
+      if (m->host == w->bss[b].host) {
+        snprintf(err, errlen, "platform %s: host '%s' is both %s and mobile device %d", platform,
+                 sg_host_get_name(m->host), w->n_bs == 1 ? "the base station" : "a base station", i);
+        return -1;
+      }
     if (m->wifi_levels == 0 && check_link(m->radio, "radio link", platform, err, errlen) != 0)
       return -1;
     /* SimGrid's Wi-Fi links need a rate per station (cell=wifi sets it); used

@@ -66,6 +66,7 @@ static const mec_knob_t knobs[] = {
     KS(mobility_area, "", NULL, "area devices move in, \"XMIN,YMIN,XMAX,YMAX\" in m (empty = the square of half-side cell_radius centred on the BS)"),
     KD(bs_x, "0", "m", "x of the base station (distances are measured from it when devices move)"),
     KD(bs_y, "0", "m", "y of the base station"),
+    KD(handover_hysteresis_db, "3", "dB", "several base stations: a device leaves its BS only for one whose path gain is this much higher (docs/mobility.md)"),
     KDIST(rwp_speed, "uniform:0.5:1.5", "m/s", "mobility=rwp: speed of a leg (const:V, uniform:A:B with A > 0, or lognormal)"),
     KDIST(rwp_pause, "const:0", "s", "mobility=rwp: pause at a waypoint (const, uniform, exp or lognormal)"),
     KS(rwp_start, "stationary", "stationary|uniform", "mobility=rwp: start in the stationary regime, or at uniform points (classic, with a warm-up)"),
@@ -277,6 +278,7 @@ int mec_scenario_validate(const mec_scenario_t *sc, char *err, size_t errlen)
       {"drift_gain_db", sc->drift_gain_db, -200, 200},
       {"bs_x", sc->bs_x, -MEC_MOBILITY_MAX_COORD, MEC_MOBILITY_MAX_COORD},
       {"bs_y", sc->bs_y, -MEC_MOBILITY_MAX_COORD, MEC_MOBILITY_MAX_COORD},
+      {"handover_hysteresis_db", sc->handover_hysteresis_db, 0, 100},
       {"mobility_samples_max", sc->mobility_samples_max, 0, 2147483647.0},
   };
   for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
@@ -385,6 +387,30 @@ static const char *mobility_param_knob(const char *msg)
     if (strlen(map[i][0]) == n && strncmp(p, map[i][0], n) == 0)
       return map[i][1];
   return "mobility";
+}
+
+int mec_scenario_area(const mec_scenario_t *sc, const double *bs_xy, int n_bs, double a[4], char *err, size_t errlen)
+{
+  if (sc->mobility_area[0]) {
+    if (parse_area(sc->mobility_area, a) != 0 || !(a[0] < a[2]) || !(a[1] < a[3]) ||
+        fabs(a[0]) > MEC_MOBILITY_MAX_COORD || fabs(a[1]) > MEC_MOBILITY_MAX_COORD ||
+        fabs(a[2]) > MEC_MOBILITY_MAX_COORD || fabs(a[3]) > MEC_MOBILITY_MAX_COORD) {
+      snprintf(err, errlen,
+               "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m, XMIN < XMAX, "
+               "YMIN < YMAX, within +-%g)",
+               sc->mobility_area, MEC_MOBILITY_MAX_COORD);
+      return -1;
+    }
+    return 0;
+  }
+  double x0 = sc->bs_x, y0 = sc->bs_y, x1 = sc->bs_x, y1 = sc->bs_y;
+  for (int b = 0; bs_xy && b < n_bs; b++) {
+    x0 = fmin(x0, bs_xy[2 * b]), x1 = fmax(x1, bs_xy[2 * b]);
+    y0 = fmin(y0, bs_xy[2 * b + 1]), y1 = fmax(y1, bs_xy[2 * b + 1]);
+  }
+  a[0] = x0 - sc->cell_radius, a[1] = y0 - sc->cell_radius;
+  a[2] = x1 + sc->cell_radius, a[3] = y1 + sc->cell_radius;
+  return 0;
 }
 
 int mec_scenario_mobility(const mec_scenario_t *sc, mec_mobility_t *m, char *err, size_t errlen)

@@ -68,6 +68,7 @@ typedef struct mec_scenario {
   double mobility_update; /* s between rate updates during a transfer (0 = at its start only) */
   char mobility_area[MEC_STR]; /* "XMIN,YMIN,XMAX,YMAX" m, "" = the square of half-side cell_radius around the BS */
   double bs_x, bs_y;      /* m, the base station's position */
+  double handover_hysteresis_db; /* dB: several BSs, a device moves to a BS whose path gain beats its own by this */
   mec_dist_t rwp_speed, rwp_pause; /* m/s per leg, s per waypoint */
   char rwp_start[32];     /* stationary | uniform */
   double gm_alpha, gm_mean_speed, gm_speed_sd, gm_mean_dir, gm_dir_sd, gm_step, gm_edge;
@@ -114,6 +115,10 @@ double mec_scenario_cycles_max(const mec_scenario_t *sc);
  * a one-line message naming the knob at fault. */
 struct mec_mobility;
 int mec_scenario_mobility(const mec_scenario_t *sc, struct mec_mobility *m, char *err, size_t errlen);
+/* The area devices move in or are placed in (m): knob mobility_area, else
+ * the bounding box of the BS positions (bs_xy[2 n_bs], or (bs_x, bs_y) when
+ * NULL) widened by cell_radius on every side. 0, or -1 with a message. */
+int mec_scenario_area(const mec_scenario_t *sc, const double *bs_xy, int n_bs, double a[4], char *err, size_t errlen);
 
 /* The knob table, ending with a {NULL} entry. */
 const mec_knob_t *mec_scenario_knobs(void);

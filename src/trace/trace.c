@@ -109,6 +109,10 @@ static const field_spec_t task_fields[] = {
     FIELD(trace_task_rec_t, up_distance_m, FT_F64, "m"),
     FIELD(trace_task_rec_t, dropped, FT_I32, "1"),
     FIELD(trace_task_rec_t, tier, FT_I32, "1"),
+    FIELD(trace_task_rec_t, up_bs, FT_I32, "1"),
+    FIELD(trace_task_rec_t, down_bs, FT_I32, "1"),
+    FIELD(trace_task_rec_t, down_hops, FT_I32, "1"),
+    FIELD(trace_task_rec_t, down_relay_start, FT_F64, "s"),
 };
 
 static const field_spec_t decision_fields[] = {
@@ -124,6 +128,7 @@ static const field_spec_t decision_fields[] = {
     FIELD(trace_decision_rec_t, macs, FT_F64, "MAC"),
     FIELD(trace_decision_rec_t, arch_k, FT_I32, "1"),
     FIELD(trace_decision_rec_t, arch_l, FT_I32, "1"),
+    FIELD(trace_decision_rec_t, bs, FT_I32, "1"),
 };
 
 static const field_spec_t server_fields[] = {
@@ -185,10 +190,31 @@ static const field_spec_t mobility_fields[] = {
     FIELD(trace_mobility_rec_t, y, FT_F64, "m"),
     FIELD(trace_mobility_rec_t, distance_m, FT_F64, "m"),
     FIELD(trace_mobility_rec_t, rate_bps, FT_F64, "bit/s"),
+    FIELD(trace_mobility_rec_t, bs, FT_I32, "1"),
+};
+
+static const field_spec_t handover_fields[] = {
+    FIELD(trace_handover_rec_t, time, FT_F64, "s"),
+    FIELD(trace_handover_rec_t, md, FT_I32, "1"),
+    FIELD(trace_handover_rec_t, from_bs, FT_I32, "1"),
+    FIELD(trace_handover_rec_t, to_bs, FT_I32, "1"),
+    FIELD(trace_handover_rec_t, x, FT_F64, "m"),
+    FIELD(trace_handover_rec_t, y, FT_F64, "m"),
+    FIELD(trace_handover_rec_t, gain_from, FT_F64, "1"),
+    FIELD(trace_handover_rec_t, gain_to, FT_F64, "1"),
+};
+
+static const field_spec_t bs_fields[] = {
+    FIELD(trace_bs_rec_t, bs, FT_I32, "1"),
+    FIELD(trace_bs_rec_t, host, FT_NAME, "text"),
+    FIELD(trace_bs_rec_t, x, FT_F64, "m"),
+    FIELD(trace_bs_rec_t, y, FT_F64, "m"),
+    FIELD(trace_bs_rec_t, bandwidth_hz, FT_F64, "Hz"),
+    FIELD(trace_bs_rec_t, cpu_hz, FT_F64, "cycle/s"),
 };
 
 enum { TAB_TASKS, TAB_DECISIONS, TAB_SERVERS, TAB_DEVICES, TAB_TRAINING, TAB_MESSAGES, TAB_BACKGROUND, TAB_MOBILITY,
-       TAB_COUNT };
+       TAB_HANDOVERS, TAB_BS, TAB_COUNT };
 
 static const table_spec_t table_specs[TAB_COUNT] = {
     [TAB_TASKS] = {"tasks", sizeof(trace_task_rec_t), task_fields, NELEM(task_fields),
@@ -223,7 +249,13 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "device's distance to the base station when its upload started (NaN = no "
                    "upload; a static device: its fixed distance); tier: where the task's "
                    "(remote part) ran: 0 = locally on the device (or dropped), 1 = an edge "
-                   "server, 2 = a cloud server (root attribute server_tiers)."},
+                   "server, 2 = a cloud server (root attribute server_tiers); up_bs: index of the "
+                   "base station the upload went to (-1 = no upload; /base_stations); down_bs: the "
+                   "BS the result was delivered through, the one the device was attached to when "
+                   "the result was ready (-1 = no result download); down_hops: fiber hops of the "
+                   "result from the server to down_bs (-1 = none); down_relay_start: when the "
+                   "result, back at the server's BS, was forwarded over fiber to down_bs because "
+                   "the device had moved to another BS (NaN = no relay)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "
@@ -236,7 +268,9 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                        "when the decisions for local execution took effect (= done unless the "
                        "policy stages its compute, DyNN); macs: multiply-accumulates of the "
                        "networks run (0 = none); arch_k, arch_l: dynamic network size used "
-                       "(DyNN: experts k and expert layers l; 0 = not applicable)."},
+                       "(DyNN: experts k and expert layers l; 0 = not applicable); bs: index of the "
+                       "base station whose controller decided (/base_stations; with host_kind 0 its "
+                       "CPU ran the compute)."},
     [TAB_SERVERS] = {"servers", sizeof(trace_server_rec_t), server_fields, NELEM(server_fields),
                      "Sampled state of every edge server. time: sample time; server: server "
                      "id m = 1..M (as /tasks.target); queued: tasks waiting; in_service: tasks executing; "
@@ -275,8 +309,21 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                       "radio transfer start, in time order, until knob mobility_samples_max rows. "
                       "time: the transfer's start; md: device index (as /tasks.md); uplink: 1 = "
                       "upload, 0 = download; x, y: the device's position; distance_m: its distance "
-                      "to the base station (bs_x, bs_y); rate_bps: the transfer's rate at its start. "
+                      "to the base station of the transfer; rate_bps: the transfer's rate at its start; "
+                      "bs: index of that base station (/base_stations). "
                       "Empty when devices do not move."},
+    [TAB_HANDOVERS] = {"handovers", sizeof(trace_handover_rec_t), handover_fields, NELEM(handover_fields),
+                       "One row per handover (several base stations, moving devices), in time order. "
+                       "time: when the simulator noticed it, at the device's next use of its channel "
+                       "(a decision, a transfer start, a result ready: associations are evaluated "
+                       "lazily); md: device index; from_bs, to_bs: BS indices (/base_stations); x, y: "
+                       "the device's position; gain_from, gain_to: its path gains to both BSs then "
+                       "(gain_to > gain_from x 10^(handover_hysteresis_db / 10))."},
+    [TAB_BS] = {"base_stations", sizeof(trace_bs_rec_t), bs_fields, NELEM(bs_fields),
+                "One row per base station, in index order (as /tasks.up_bs), written at set-up. "
+                "host: SimGrid host name; x, y: position (knobs bs_x, bs_y of its base_station "
+                "actor); bandwidth_hz: its cell bandwidth W_b; cpu_hz: its CPU, which runs its "
+                "controller's decisions."},
 };
 
 /* ------------------------------------------------------------------------ */
@@ -647,7 +694,7 @@ trace_t *trace_open_ex(const char *path, size_t buffer_records, int deflate_leve
   for (int i = 0; i < TAB_COUNT; i++)
     if (init_table(t, &t->tab[i], &table_specs[i]) < 0) goto fail;
   if (trace_set_attr_string(t, "mecsim_version", MECSIM_VERSION) < 0 ||
-      trace_set_attr_int(t, "trace_format", 7) < 0)
+      trace_set_attr_int(t, "trace_format", 8) < 0)
     goto fail;
   return t;
 
@@ -703,6 +750,14 @@ int trace_add_mobility(trace_t *t, const trace_mobility_rec_t *r) {
   return t ? add_record(t, &t->tab[TAB_MOBILITY], r) : -1;
 }
 
+int trace_add_handover(trace_t *t, const trace_handover_rec_t *r) {
+  return t ? add_record(t, &t->tab[TAB_HANDOVERS], r) : -1;
+}
+
+int trace_add_bs(trace_t *t, const trace_bs_rec_t *r) {
+  return t ? add_record(t, &t->tab[TAB_BS], r) : -1;
+}
+
 void trace_device_set_names(trace_device_rec_t *r, const char *host, const char *bs) {
   memset(r->host, 0, sizeof r->host);
   memset(r->bs, 0, sizeof r->bs);
@@ -742,7 +797,7 @@ int trace_set_attr_int(trace_t *t, const char *name, int64_t value) {
 static const char *const reserved_attrs[] = {
     "trace_format", "mecsim_version", "simgrid_version", "command_line", "configuration", "cfg_types",
     "platform_file", "deployment_file", "platform_xml", "deployment_xml", "policy", "seed", "n_md",
-    "n_servers", "server_tiers", "units", "end_time_s", "tasks_done", "tasks_unfinished_at_until",
+    "n_servers", "server_tiers", "bs_names", "n_bs", "handovers", "units", "end_time_s", "tasks_done", "tasks_unfinished_at_until",
     "servers_sampling_stopped_at_s"};
 
 int trace_reserved_attr(const char *name) {

@@ -6,7 +6,7 @@
  * renamed to PATH by trace_close(t, 1): a run that fails leaves nothing under
  * the final name.
  *
- * Layout (root attribute trace_format = 7; docs/trace.md documents it):
+ * Layout (root attribute trace_format = 8; docs/trace.md documents it):
  *   /tasks      one row per completed task      (trace_task_rec_t)
  *   /decisions  one row per call of a policy    (trace_decision_rec_t)
  *   /servers    sampled state of every server   (trace_server_rec_t)
@@ -15,6 +15,8 @@
  *   /messages   control messages (TPOS)         (trace_message_rec_t)
  *   /background background work of a policy      (trace_background_rec_t)
  *   /mobility   device positions at transfer starts (trace_mobility_rec_t)
+ *   /handovers  one row per handover (trace_handover_rec_t)
+ *   /base_stations one row per base station (trace_bs_rec_t)
  * Every dataset carries an attribute "units" ("field: unit; ...") and
  * "description". The root group carries run attributes set with
  * trace_set_attr_*() (seed, versions, configuration, command line).
@@ -33,6 +35,9 @@
  * when its upload started) and the table /mobility (moving devices).
  * Format 7 adds /tasks field tier (0 local, 1 edge, 2 cloud) and the root
  * attribute server_tiers ("edge,cloud,...", server m = 1..M).
+ * Format 8 (several base stations) adds /tasks fields up_bs, down_bs,
+ * down_hops, down_relay_start, /mobility and /decisions field bs, the tables /handovers and
+ * /base_stations and the root attribute bs_names ("bs-0,bs-1,...").
  *
  * Times are simulated seconds; a phase that did not happen has start = end =
  * NaN. Sizes in bits, work in CPU cycles, energy in joules.
@@ -87,6 +92,11 @@ typedef struct trace_task_rec {
   double up_distance_m;              /* distance MD-BS when the upload started, m (NaN = no upload; format 6) */
   int32_t dropped;                   /* 1 if dropped at its decision (admission rule; format 5) */
   int32_t tier;                      /* 0 = local (or dropped), 1 = edge server, 2 = cloud (format 7) */
+  int32_t up_bs;                     /* BS index the upload went to (-1 = no upload; format 8) */
+  int32_t down_bs;                   /* BS index the result was delivered through (-1 = none) */
+  int32_t down_hops;                 /* fiber hops of the result, server -> down_bs (-1 = none) */
+  double down_relay_start;           /* result at the server's BS, forwarded on to down_bs because the
+                                        device is attached elsewhere (NaN = no relay) */
 } trace_task_rec_t;
 
 typedef struct trace_decision_rec {
@@ -102,6 +112,7 @@ typedef struct trace_decision_rec {
   double macs;         /* multiply-accumulates of the networks run (0 = none) */
   int32_t arch_k;      /* dynamic network size used: experts k (DyNN), 0 = n/a */
   int32_t arch_l;      /* dynamic network size used: layers l (DyNN), 0 = n/a */
+  int32_t bs;          /* the BS whose controller decided (index; its host computed unless host_kind 1; format 8) */
 } trace_decision_rec_t;
 
 typedef struct trace_server_rec {
@@ -168,7 +179,27 @@ typedef struct trace_mobility_rec {
   double x, y;         /* m, the device's position */
   double distance_m;   /* m, to the base station */
   double rate_bps;     /* rate at the start, bit/s */
+  int32_t bs;          /* BS index of the transfer (format 8) */
 } trace_mobility_rec_t;
+
+/* A device changed base station (several BSs): noticed at the device's next
+ * use of its channel (a decision, a transfer start, a result ready). */
+typedef struct trace_handover_rec {
+  double time;         /* s */
+  int32_t md;          /* device index */
+  int32_t from_bs, to_bs; /* BS indices */
+  double x, y;         /* m, the device's position */
+  double gain_from, gain_to; /* path gains to both BSs then */
+} trace_handover_rec_t;
+
+/* One base station (several BSs; one row with one BS too). */
+typedef struct trace_bs_rec {
+  int32_t bs;          /* index, as /tasks.up_bs */
+  double x, y;         /* m */
+  double bandwidth_hz; /* its cell bandwidth */
+  double cpu_hz;       /* its CPU */
+  char host[TRACE_NAME_LEN];
+} trace_bs_rec_t;
 
 typedef struct trace trace_t;
 
@@ -196,6 +227,8 @@ int trace_add_message(trace_t *t, const trace_message_rec_t *r);
 int trace_add_device(trace_t *t, const trace_device_rec_t *r);
 int trace_add_background(trace_t *t, const trace_background_rec_t *r);
 int trace_add_mobility(trace_t *t, const trace_mobility_rec_t *r);
+int trace_add_handover(trace_t *t, const trace_handover_rec_t *r);
+int trace_add_bs(trace_t *t, const trace_bs_rec_t *r);
 
 /* Fills host/bs of a device record from C strings, truncating to
  * TRACE_NAME_LEN - 1 bytes. */

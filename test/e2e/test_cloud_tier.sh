@@ -48,7 +48,7 @@ bad_case() {
 bad_case bad-tier 's/value="cloud"/value="clod"/' \
   "deployment $tmp/bad-tier.xml: actor 'edge_server' on host 'cloud': property 'tier' = 'clod': expected edge or cloud"
 bad_case empty-tier 's/value="cloud"/value=""/' "property 'tier' = '': expected edge or cloud"
-bad_case misspelled-tier 's/id="tier"/id="tiers"/' "unknown property 'tiers' (did you mean 'tier'? expected id, tier)"
+bad_case misspelled-tier 's/id="tier"/id="tiers"/' "unknown property 'tiers' (did you mean 'tier'? expected id, tier, bs)"
 # the cloud as server 1 while an edge server relies on server 1 for forward=via-first
 bad_case cloud-first 's/value="3"/value="9"/; s/<prop id="id" value="1"\/>/<prop id="id" value="3"\/>/; s/value="9"/value="1"/' \
   "has tier cloud, but forward=via-first sends the tasks of edge server"

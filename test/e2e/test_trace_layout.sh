@@ -65,8 +65,16 @@ def load(name):
     return f, {k: f[k][()] for k in f}
 
 f, d = load("t.h5")
-say(int(f.attrs["trace_format"]) == 7, f"trace_format == 7 (got {f.attrs['trace_format']})")
+say(int(f.attrs["trace_format"]) == 8, f"trace_format == 8 (got {f.attrs['trace_format']})")
 tk = d["tasks"]
+off = tk["target"] > 0
+say(all(n in tk.dtype.names for n in ("up_bs", "down_bs", "down_hops", "down_relay_start"))
+    and np.all(tk["up_bs"] == np.where(off, 0, -1)) and np.all(tk["down_bs"] == np.where(off, 0, -1))
+    and np.all(np.isnan(tk["down_relay_start"])) and np.all((tk["down_hops"] >= 1) == off),
+    "/tasks.up_bs, down_bs, down_hops, down_relay_start exist (format 8): BS 0 for offloaded tasks, -1 for local, no relay")
+say(int(f.attrs["n_bs"]) == 1 and "handovers" in f and len(f["handovers"]) == 0 and len(f["base_stations"]) == 1
+    and "bs" in d["decisions"].dtype.names and np.all(d["decisions"]["bs"] == 0) and "bs" in f["mobility"].dtype.names,
+    "one BS: n_bs = 1, /base_stations has one row, /handovers is empty, /decisions.bs = 0, /mobility has bs (format 8)")
 say("tier" in tk.dtype.names and np.all(tk["tier"] == np.where(tk["target"] > 0, 1, 0)),
     "/tasks.tier exists (format 7): 1 for the edge server's tasks, 0 for local ones")
 say(f.attrs["server_tiers"] in ("edge", b"edge"), f"root attribute server_tiers = 'edge' (got {f.attrs['server_tiers']!r})")

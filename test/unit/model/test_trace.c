@@ -315,6 +315,14 @@ static int write_sample(const char *path, int deflate) {
       fails += trace_add_device(t, &vr) != 0;
     }
   }
+  /* format 8: a handover and two base stations */
+  trace_handover_rec_t hr = {12.5, 3, 0, 1, 101.25, -2.5, 1e-12, 4e-12};
+  fails += trace_add_handover(t, &hr) != 0;
+  for (int b = 0; b < 2; b++) {
+    trace_bs_rec_t br = {.bs = b, .x = 200.0 * b, .y = 0, .bandwidth_hz = 20e6, .cpu_hz = 1e10};
+    snprintf(br.host, sizeof br.host, "bs-%d", b);
+    fails += trace_add_bs(t, &br) != 0;
+  }
   CHECK(fails == 0);
   CHECK(trace_task_count(t) == NTASK);
   CHECK(trace_set_attr_string(t, "policy", "round_robin") == 0);
@@ -345,14 +353,27 @@ static void roundtrip(int deflate) {
   CHECK(nfilters(f, "tasks") == (deflate ? 2 : 0)); /* shuffle + deflate */
 
   /* Every field of every struct is in the file: nothing is lost silently. */
-  CHECK(file_nmembers(f, "tasks") == 42); /* format 5: dropped; format 6: up_distance_m; format 7: tier */
+  CHECK(file_nmembers(f, "tasks") == 46); /* format 5: dropped; 6: up_distance_m; 7: tier; 8: up_bs, down_bs,
+                                            down_hops, down_relay_start */
   CHECK(file_nmembers(f, "devices") == 9);
-  CHECK(file_nmembers(f, "decisions") == 12);
+  CHECK(file_nmembers(f, "decisions") == 13); /* format 8: bs */
   CHECK(file_nmembers(f, "servers") == 6);
   CHECK(file_nmembers(f, "training") == 8);
   CHECK(file_nmembers(f, "messages") == 7);
   CHECK(file_nmembers(f, "background") == 6);
-  CHECK(file_nmembers(f, "mobility") == 7); /* format 6 */
+  CHECK(file_nmembers(f, "mobility") == 8); /* format 6; format 8: bs */
+  CHECK(file_nmembers(f, "handovers") == 8); /* format 8 */
+  CHECK(file_nmembers(f, "base_stations") == 6); /* format 8 */
+  {
+    hid_t ht = H5Tcreate(H5T_COMPOUND, sizeof(trace_handover_rec_t));
+    H5Tinsert(ht, "time", HOFFSET(trace_handover_rec_t, time), H5T_NATIVE_DOUBLE);
+    H5Tinsert(ht, "to_bs", HOFFSET(trace_handover_rec_t, to_bs), H5T_NATIVE_INT32);
+    H5Tinsert(ht, "gain_to", HOFFSET(trace_handover_rec_t, gain_to), H5T_NATIVE_DOUBLE);
+    hsize_t nh;
+    trace_handover_rec_t *h = read_all(f, "handovers", ht, sizeof *h, &nh);
+    CHECK(nh == 1 && h && h[0].time == 12.5 && h[0].to_bs == 1 && h[0].gain_to == 4e-12);
+    free(h);
+  }
 
   hsize_t n;
   trace_task_rec_t *tasks = read_all(f, "tasks", task_type(), sizeof *tasks, &n);
@@ -544,7 +565,7 @@ static void test_chunk_sizing(void) {
   f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f >= 0) {
-    CHECK(chunk_rows(f, "tasks") == 3277); /* 16384 x 288 B = 4.5 MiB: 5 chunks per buffer */
+    CHECK(chunk_rows(f, "tasks") == 2731); /* 16384 x 328 B = 5.1 MiB: 6 chunks per buffer */
     CHECK(chunk_rows(f, "servers") == 16384);
     hsize_t n;
     trace_task_rec_t *got = read_all(f, "tasks", task_type(), sizeof *got, &n);
@@ -564,7 +585,7 @@ static void test_chunk_sizing(void) {
   CHECK(f >= 0);
   if (f >= 0) {
     hsize_t c = chunk_rows(f, "tasks");
-    CHECK(c == 3334 && c * sizeof(trace_task_rec_t) <= (1u << 20)); /* 2.64 MB in 3 chunks */
+    CHECK(c == 2500 && c * sizeof(trace_task_rec_t) <= (1u << 20)); /* 3.28 MB in 4 chunks */
     H5Fclose(f);
   }
   unlink(path);
@@ -618,8 +639,9 @@ static void test_empty_and_units(void) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   CHECK(f >= 0);
   if (f < 0) return;
-  const char *names[] = {"tasks", "decisions", "servers", "devices", "training", "messages", "background", "mobility"};
-  for (int i = 0; i < 8; i++) {
+  const char *names[] = {"tasks",      "decisions", "servers",   "devices",      "training",
+                         "messages",   "background", "mobility", "handovers", "base_stations"};
+  for (int i = 0; i < 10; i++) {
     hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
     hsize_t n;
     free(read_all(f, names[i], mt, sizeof(double), &n));
@@ -645,12 +667,12 @@ static void test_empty_and_units(void) {
   H5Dclose(d);
   /* Format 2: server ids 1..M, radio waits, /devices; format 3: DyNN decision fields; format 4:
    * /background; format 5: /tasks.dropped; format 6: /tasks.up_distance_m, /mobility; format 7:
-   * /tasks.tier (0 local, 1 edge, 2 cloud). */
+   * /tasks.tier (0 local, 1 edge, 2 cloud); format 8: several base stations. */
   int64_t fmt = 0;
   hid_t a = H5Aopen(f, "trace_format", H5P_DEFAULT);
   CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &fmt) >= 0);
   if (a >= 0) H5Aclose(a);
-  CHECK(fmt == 7);
+  CHECK(fmt == 8);
   H5Fclose(f);
   unlink(path);
 }
