@@ -25,8 +25,25 @@ How the platform is laid out (docs/model.md and platforms/README.md say why):
   uniformly in the cell disc (knobs cell_radius, min_distance) from the run seed; with --mobility
   they move instead (docs/mobility.md), e.g. --mobility rwp --speed uniform:0.5:1.5 --pause exp:10.
 
-The deployment has one base_station actor whose <prop>s are scenario knobs, the M edge_server
-actors, and the MDs: by default the base_station's md_hosts property "md-" makes md-0 .. md-(N-1)
+Several base stations (--n-bs B > 1; docs/mobility.md, "Generating multi-BS cells"): a corridor of
+B BS hosts bs-0 .. bs-(B-1) at x = k D, y = 0 (D = --bs-spacing, default 200 m), each with M edge
+servers of its own (hosts es-<b>-1 .. es-<b>-M, server ids 1 .. B M numbered BS by BS; a cloud is
+server B M + 1). Each BS has the wiring of the one-BS cell towards its own servers (fiber BS - its
+server 1, server 1 - server m, and the direct routes); a fiber link joins neighbouring BSs
+(--bs-fiber-bps, --bs-fiber-latency) and every pair of BSs has a route along that chain; with a
+cloud each BS reaches it over its own metro link (--metro-bps, --metro-latency) and then the shared
+WAN link. The deployment has B base_station actors: the first carries the knobs, bs_x, bs_y and
+mobility_area (by default the corridor -D/2,-D/4,(B-1)D+D/2,D/4, or --area); the others only bs_x
+and bs_y; each edge_server names its BS in its bs property. The devices are not per BS: any device
+attaches to the BS of the best channel (with hysteresis), placed uniformly in mobility_area when
+static, moving in it otherwise. --n-bs 1 (the default) writes exactly the one-BS cell. Example, 3 BSs
+with 2 servers each, a cloud, 1000 devices at 1-15 m/s:
+
+    /usr/bin/python3 platforms/generate.py --n-md 1000 --n-bs 3 --n-servers 2 --cloud-cores 16 \\
+        --mobility rwp --speed uniform:1:15 --platform /tmp/c3.xml --deployment /tmp/c3-dep.xml
+
+With one BS the deployment has one base_station actor whose <prop>s are scenario knobs, the M
+edge_server actors, and the MDs: by default the base_station's md_hosts property "md-" makes md-0 .. md-(N-1)
 devices without one actor each (what lets 10^5 devices fit in memory); --md-actors writes one
 mobile_device actor per MD instead.
 
@@ -35,6 +52,10 @@ default (slotted when --slot is given), and without --rate (or --slot) each devi
 chosen so that the busiest resource runs at --load (default 50 %): the servers (with the policy's
 split), each device's radio at the cell edge (its share W/N of the band, or W/share_users), its CPU
 (tasks the policy keeps local) and the fiber.
+With several BSs the same is done per cell: the busiest cell's expected share of the devices (by the
+area, and for rwp by its stationary law) splits its band W, at the worst distance to the nearest BS
+(times the handover hysteresis margin for moving devices); each BS's fiber, its servers and the fiber
+between BSs carry what the policy sends them.
 The estimate uses mecsim's knob defaults and any --set that changes them; it is printed, and written
 into the deployment's header, also when --slot or --rate are given (with a warning if a resource is
 at or above 100 %: mecsim would then stop at its in-flight limit, docs/model.md, Overload).
@@ -104,8 +125,9 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="generate.py",
         description="Write a mecsim platform (SimGrid XML) and deployment for N mobile devices and M edge "
-        "servers in one cell. MDs are compact <cluster>s whose loopback link is each MD's own radio link; "
-        "the BS and the servers are in a Full zone joined by fiber.",
+        "servers in one cell (or B cells along a corridor, M servers each: --n-bs). MDs are compact <cluster>s "
+        "whose loopback link is each MD's own radio link; the BS(s) and the servers are in a Full zone joined "
+        "by fiber.",
         epilog="Units: speeds in cycles/s (1 SimGrid flop = 1 cycle), rates in bit/s, times in s. "
         "Any other scenario knob goes in with --set KEY=VALUE (see mecsim --list-knobs); the mecsim command "
         "line still overrides what the deployment sets.",
@@ -113,7 +135,8 @@ def parse_args(argv):
     )
     g = p.add_argument_group("size")
     g.add_argument("--n-md", type=positive_int, default=1000, help="number of mobile devices N")
-    g.add_argument("--n-servers", type=positive_int, default=10, help="number of edge servers M")
+    g.add_argument("--n-servers", type=positive_int, default=10,
+                   help="number of edge servers M (per BS with --n-bs)")
     g = p.add_argument_group("speeds")
     g.add_argument("--md-speed", type=speed_range, default="300e6:500e6", metavar="A[:B]",
                    help="MD CPU speed, cycles/s: one value, or A:B to draw each speed class uniformly in [A, B]")
@@ -143,6 +166,24 @@ def parse_args(argv):
     g.add_argument("--wan-bps", type=positive_float, default=None, metavar="B", help="WAN link rate, bit/s (default 1e9)")
     g.add_argument("--wan-latency", type=non_negative_float, default=None, metavar="S",
                    help="WAN link latency, s (default 0.03)")
+    g = p.add_argument_group("several base stations (a corridor along x; docs/mobility.md, "
+                             "\"Generating multi-BS cells\")")
+    g.add_argument("--n-bs", type=positive_int, default=1, metavar="B",
+                   help="base stations bs-0 .. bs-(B-1) at x = k D, y = 0, each with --n-servers edge servers of its "
+                   "own (es-<b>-1 .. es-<b>-M, ids 1 .. B M BS by BS; a cloud is server B M + 1); every device may "
+                   "attach to any BS. 1: the one-BS cell, unchanged")
+    g.add_argument("--bs-spacing", type=positive_float, default=None, metavar="D",
+                   help="distance between neighbouring BSs, m (default 200; needs --n-bs > 1)")
+    g.add_argument("--bs-fiber-bps", type=positive_float, default=None, metavar="B",
+                   help="fiber between neighbouring BSs, bit/s (default 10e9; a route between two BSs crosses every "
+                   "link of the chain between them)")
+    g.add_argument("--bs-fiber-latency", type=non_negative_float, default=None, metavar="S",
+                   help="latency of each fiber link between neighbouring BSs, s (default 1e-4)")
+    g.add_argument("--metro-bps", type=positive_float, default=None, metavar="B",
+                   help="with --cloud-cores: each BS's metro link towards the cloud (then the shared WAN link), "
+                   "bit/s (default 10e9)")
+    g.add_argument("--metro-latency", type=non_negative_float, default=None, metavar="S",
+                   help="with --cloud-cores: latency of each BS's metro link, s (default 5e-4)")
     g = p.add_argument_group("workload and policy (scenario knobs written into the deployment)")
     g.add_argument("--tasks", type=positive_int, default=10, help="tasks per MD (knob tasks_per_md)")
     g.add_argument("--arrivals", choices=["slotted", "poisson"], default=None,
@@ -178,7 +219,10 @@ def parse_args(argv):
     g.add_argument("--mobility-file", default=None, metavar="CSV",
                    help="trace: positions time,device,x,y (knob mobility_file; relative to the deployment's directory)")
     g.add_argument("--area", default=None, metavar="XMIN,YMIN,XMAX,YMAX",
-                   help="knob mobility_area, m (not given: the square of half-side cell_radius around the BS)")
+                   help="knob mobility_area, m; write --area=XMIN,... when XMIN is negative. Not given: the square of "
+                   "half-side cell_radius around the BS; with --n-bs > 1 the corridor -D/2,-D/4,(B-1)D+D/2,D/4, "
+                   "written into the deployment (several BSs: static devices are placed uniformly in it too, and "
+                   "--area needs no --mobility)")
     g = p.add_argument_group("output")
     g.add_argument("--platform", default=None, help="platform file to write (default mec_N<N>_M<M>.platform.xml)")
     g.add_argument("--deployment", default=None,
@@ -200,8 +244,44 @@ def parse_args(argv):
     clash = names & {"policy", "policy_args", "seed", "tasks_per_md", "arrivals", "slot", "rate"}
     if clash:
         p.error("--set %s: use the dedicated option instead" % ", ".join(sorted(clash)))
+    bs_opts = {"--bs-spacing": a.bs_spacing, "--bs-fiber-bps": a.bs_fiber_bps,
+               "--bs-fiber-latency": a.bs_fiber_latency, "--metro-bps": a.metro_bps,
+               "--metro-latency": a.metro_latency}
+    given = [k for k, v in bs_opts.items() if v is not None]
+    if given and a.n_bs == 1:
+        p.error("%s: needs --n-bs > 1" % ", ".join(given))
+    if (a.metro_bps is not None or a.metro_latency is not None) and a.cloud_cores is None:
+        p.error("--metro-bps, --metro-latency: need --cloud-cores")
+    a.area_box = None
+    if a.n_bs > 1:
+        a.bs_spacing = 200.0 if a.bs_spacing is None else a.bs_spacing
+        a.bs_fiber_bps = 10e9 if a.bs_fiber_bps is None else a.bs_fiber_bps
+        a.bs_fiber_latency = 1e-4 if a.bs_fiber_latency is None else a.bs_fiber_latency
+        a.metro_bps = 10e9 if a.metro_bps is None else a.metro_bps
+        a.metro_latency = 5e-4 if a.metro_latency is None else a.metro_latency
+        clash = names & {"bs_x", "bs_y", "mobility_area"}
+        if clash:
+            p.error("--set %s: with --n-bs > 1 the BS positions come from --bs-spacing and the area from --area"
+                    % ", ".join(sorted(clash)))
+        if dict(a.set).get("cell") == "wifi":
+            p.error("--set cell=wifi: mecsim refuses the Wi-Fi cell with several base stations")
+        d, b = a.bs_spacing, a.n_bs
+        if a.area is None:
+            a.area_box = (-d / 2, -d / 4, (b - 1) * d + d / 2, d / 4)
+            a.area = ",".join("%.12g" % v for v in a.area_box)
+        else:
+            try:
+                box = tuple(float(v) for v in a.area.split(","))
+                if len(box) != 4 or not all(abs(v) < float("inf") for v in box) \
+                        or not (box[0] < box[2] and box[1] < box[3]):
+                    raise ValueError
+            except ValueError:
+                p.error("--area %s: expected XMIN,YMIN,XMAX,YMAX in m with XMIN < XMAX and YMIN < YMAX" % a.area)
+            a.area_box = box
     mob = {"--speed": a.speed, "--pause": a.pause, "--mobility-update": a.mobility_update,
-           "--mobility-file": a.mobility_file, "--area": a.area}
+           "--mobility-file": a.mobility_file}
+    if a.n_bs == 1:
+        mob["--area"] = a.area  # several BSs: the area also places static devices
     given = [k for k, v in mob.items() if v is not None]
     if given and a.mobility in (None, "static"):
         p.error("%s: needs --mobility rwp, gauss-markov or trace" % ", ".join(given))
@@ -231,7 +311,7 @@ def parse_args(argv):
         a.est = estimate(a)
     except ValueError as e:
         p.error(str(e))
-    prefix = "mec_N%d_M%d" % (a.n_md, a.n_servers)
+    prefix = "mec_N%d_M%d" % (a.n_md, a.n_servers) if a.n_bs == 1 else "mec_N%d_B%d_M%d" % (a.n_md, a.n_bs, a.n_servers)
     a.platform = a.platform or prefix + ".platform.xml"
     a.deployment = a.deployment or prefix + ".deployment.xml"
     return a
@@ -272,7 +352,7 @@ KNOB_DEFAULTS = {
     "bandwidth": "20e6", "share_users": "0", "noise_dbm_hz": "-174", "path_gain_db": "-40", "l0": "1",
     "path_loss_exp": "4", "md_tx_power": "0.5", "bs_tx_power": "1", "cell_radius": "100", "ctrl_bits": "0",
     "task_bits": "uniform:2.4e6:4e6", "task_cycles": "uniform:8e8:1.2e9", "result_bits": "const:8e3",
-    "forward": "via-first",
+    "forward": "via-first", "handover_hysteresis_db": "3",
 }
 
 
@@ -330,6 +410,8 @@ def estimate(a):
     servers = server_speed_list(a)
     cap = [f * a.server_cores for f in servers]
     md_min = min(speed for _, _, speed in speed_classes(a))
+    if a.n_bs > 1:
+        return estimate_bs(a, num, bits, cycles, result, ctrl, servers, cap, md_min)
     # How the policy splits the tasks: the share kept local and each server's share.
     pol = a.policy
     p_local = 0.0
@@ -365,6 +447,13 @@ def estimate(a):
     if m > 1:
         fwd = max(split[1:])
         res.append(("busiest fiber server 1 - server m", n * fwd * (bits + result) / a.mu_bps))
+    return finish_estimate(a, res, {"how": how, "share": share, "up": up, "radio_s": radio_s,
+                                    "offered_per_lam": n * cycles, "capacity": sum(cap)})
+
+
+def finish_estimate(a, res, e):
+    """The per-device rate (or slot) from the resources' coefficients res [(name, coef)]: the automatic one
+    keeps the busiest at --load; a given --rate or --slot is kept. Completes and returns the estimate e."""
     worst = max(c for _, c in res)
     lam_auto = a.load / worst
     if a.arrivals == "slotted":
@@ -375,8 +464,152 @@ def estimate(a):
         auto = a.rate is None
         a.rate = round_sig(lam_auto, up=False) if auto else a.rate
         lam = a.rate
-    return {"lam": lam, "auto": auto, "how": how, "share": share, "up": up, "radio_s": radio_s,
-            "offered": n * lam * cycles, "capacity": sum(cap), "res": [(k, c, c * lam) for k, c in res]}
+    e.update({"lam": lam, "auto": auto, "offered": e.pop("offered_per_lam") * lam,
+              "res": [(k, c, c * lam) for k, c in res]})
+    return e
+
+
+def bs_positions(a):
+    """[(x, y)] of the BSs, m: a corridor along x, D apart."""
+    return [(k * a.bs_spacing, 0.0) for k in range(a.n_bs)]
+
+
+def nearest_bs(a, x):
+    """Index of the BS nearest to a point of abscissa x (the BSs are on the x axis: the cells are the
+    vertical strips between the midpoints)."""
+    return min(max(int(math.floor(x / a.bs_spacing + 0.5)), 0), a.n_bs - 1)
+
+
+def worst_nearest_distance(a):
+    """The largest distance from a point of the area to its nearest BS, m. Along a horizontal line the
+    distance to the nearest BS is largest at an end of the area or midway between two BSs, and it grows
+    with |y|: the candidates are those abscissas at the area's top and bottom."""
+    x0, y0, x1, y1 = a.area_box
+    d = a.bs_spacing
+    xs = [x0, x1] + [(k + 0.5) * d for k in range(a.n_bs - 1) if x0 < (k + 0.5) * d < x1]
+    pos = bs_positions(a)
+    return max(min(math.hypot(x - bx, y - by) for bx, by in pos) for x in xs for y in (y0, y1))
+
+
+def inverse_speed_mean(text):
+    """E[1/V] of an rwp speed distribution (docs/mobility.md), None if unknown or infinite."""
+    parts = text.split(":")
+    try:
+        v = [float(x) for x in parts[1:]] if len(parts) > 1 else [float(parts[0])]
+    except ValueError:
+        return None
+    kind = parts[0] if len(parts) > 1 else "const"
+    if kind == "const" and len(v) == 1 and v[0] > 0:
+        return 1 / v[0]
+    if kind == "uniform" and len(v) == 2 and 0 < v[0] < v[1]:
+        return math.log(v[1] / v[0]) / (v[1] - v[0])
+    if kind == "uniform" and len(v) == 2 and 0 < v[0] == v[1]:
+        return 1 / v[0]
+    if kind == "lognormal" and len(v) == 2:
+        return math.exp(-v[0] + v[1] ** 2 / 2)
+    return None
+
+
+def cell_shares(a):
+    """Expected share of the devices nearest to each BS, and how it was computed. Uniform over the area
+    (static placement; gauss-markov and traces taken as uniform too); rwp: its stationary law, a mix of the
+    paused devices (uniform) and the moving ones, whose law is that of a point uniform on a leg drawn with
+    a density proportional to its length (docs/mobility.md), estimated from 20000 legs drawn with a fixed
+    seed. Hysteresis (handover) is not counted: it moves devices between neighbours both ways."""
+    x0, y0, x1, y1 = a.area_box
+    d, b = a.bs_spacing, a.n_bs
+    uni = []
+    for k in range(b):
+        lo = x0 if k == 0 else max(x0, (k - 0.5) * d)
+        hi = x1 if k == b - 1 else min(x1, (k + 0.5) * d)
+        uni.append(max(hi - lo, 0.0) / (x1 - x0))
+    if a.mobility != "rwp":
+        return uni, "uniform over the area"
+    rng = random.Random(1)
+    moving, total_len = [0.0] * b, 0.0
+    for _ in range(20000):
+        ax, ay = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        bx, by = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        w = math.hypot(bx - ax, by - ay)
+        u = rng.random()
+        moving[nearest_bs(a, ax + u * (bx - ax))] += w
+        total_len += w
+    moving = [w / total_len for w in moving]
+    mean_leg = total_len / 20000
+    inv_v = inverse_speed_mean(a.speed if a.speed is not None else "uniform:0.5:1.5")
+    try:
+        pause = dist_mean("rwp_pause", a.pause if a.pause is not None else "const:0")
+    except ValueError:
+        pause = 0.0
+    paused = pause / (pause + mean_leg * inv_v) if inv_v is not None and pause > 0 else 0.0
+    return ([paused * u + (1 - paused) * v for u, v in zip(uni, moving)],
+            "rwp stationary law, %.3g paused" % paused)
+
+
+def estimate_bs(a, num, bits, cycles, result, ctrl, servers, cap, md_min):
+    """The load estimate of a corridor of several BSs (see estimate): per cell, with the devices split over
+    the cells as cell_shares says. T[i][j] is the rate of tasks (per unit of lam) from the devices attached
+    to BS i to the edge servers of BS j; w[k] the share of a BS's tasks that its server k+1 gets."""
+    n, m, nb = a.n_md, a.n_servers, a.n_bs
+    shares, law = cell_shares(a)
+    pol = a.policy
+    p_local = 0.0
+    if pol == "local":
+        p_local, w, how = 1.0, [0.0] * m, "all local"
+    elif pol in ("random", "round-robin"):
+        if pol == "random":
+            p_local = 1.0 / (nb * m + 1)
+            for kv in a.policy_args.split(","):
+                if kv.strip().startswith("p_local="):
+                    try:
+                        p_local = float(kv.split("=", 1)[1])
+                    except ValueError:
+                        pass
+        w, how = [1.0 / m] * m, "uniform over the %d edge servers of all BSs, %.3g local" % (nb * m, p_local)
+    elif pol == "offload-nearest":
+        w, how = [1.0] + [0.0] * (m - 1), "all on server 1 of the device's BS"
+    else:
+        w = [c / sum(cap) for c in cap]
+        how = "balanced over the servers of the device's BS by speed, none local (estimate)"
+    off = n * (1 - p_local)
+    if pol in ("random", "round-robin"):
+        t = [[off * shares[i] / nb for _ in range(nb)] for i in range(nb)]
+    else:
+        t = [[off * shares[i] if i == j else 0.0 for j in range(nb)] for i in range(nb)]
+    into = [sum(t[i][j] for i in range(nb)) for j in range(nb)]
+    # Radio: the busiest cell's devices share its band; at the worst distance to the nearest BS (moving
+    # devices: farther by the hysteresis margin, a device leaves its BS only for a gain that much higher).
+    busy = max(range(nb), key=lambda k: shares[k])
+    n_cell = max(1, int(math.ceil(shares[busy] * n - 1e-9)))
+    share = int(num("share_users")) or n_cell
+    bw = num("bandwidth") / share
+    n0 = 10 ** ((num("noise_dbm_hz") - 30) / 10)
+    edge = worst_nearest_distance(a)
+    hyst = num("handover_hysteresis_db") if a.mobility not in (None, "static") else 0.0
+    dist = edge * 10 ** (hyst / (10 * num("path_loss_exp")))
+    g = 10 ** (num("path_gain_db") / 10) * (num("l0") / max(dist, num("l0"))) ** num("path_loss_exp")
+    up, down = shannon_bps(bw, num("md_tx_power"), g, n0), shannon_bps(bw, num("bs_tx_power"), g, n0)
+    radio_s = (bits + ctrl) / up + (result + ctrl) / down
+    res = [("servers in total", off * cycles / (nb * sum(cap)))]
+    sb, sk = max(((j, k) for j in range(nb) for k in range(m)), key=lambda jk: into[jk[0]] * w[jk[1]] / cap[jk[1]])
+    res.append(("busiest server (es-%d-%d)" % (sb, sk + 1), into[sb] * w[sk] * cycles / cap[sk]))
+    res.append(("each device's radio at the cell edge", radio_s))
+    res.append(("slowest device CPU", p_local * cycles / md_min))
+    fb = max(range(nb), key=lambda j: into[j])
+    res.append(("fiber bs-%d - its server 1" % fb, into[fb] * (bits + result) / a.fiber_bps))
+    if m > 1:
+        k = max(range(1, m), key=lambda k: w[k])
+        res.append(("busiest fiber server 1 - server m", into[fb] * w[k] * (bits + result) / a.mu_bps))
+    cross = [sum(t[i][j] for i in range(nb) for j in range(nb) if min(i, j) <= k < max(i, j)) for k in range(nb - 1)]
+    ck = max(range(nb - 1), key=lambda k: cross[k])
+    res.append(("fiber bs-%d - bs-%d" % (ck, ck + 1), cross[ck] * (bits + result) / a.bs_fiber_bps))
+    cells = ("cells: %d BSs %.6g m apart, area %s; busiest cell bs-%d with %.1f %% of the devices (%s), about %d; "
+             "worst distance to the nearest BS %.4g m%s" % (
+                 nb, a.bs_spacing, a.area, busy, 100 * shares[busy], law, n_cell, edge,
+                 ", %.4g m with the %.3g dB handover hysteresis" % (dist, hyst) if hyst > 0 else ""))
+    return finish_estimate(a, res, {"how": how, "share": share, "up": up, "radio_s": radio_s,
+                                    "offered_per_lam": n * cycles,
+                                    "capacity": nb * sum(cap), "cells": cells})
 
 
 def load_lines(a):
@@ -389,6 +622,8 @@ def load_lines(a):
     lines.append("radio: band W/%d, uplink %.4g bit/s at the cell edge, %.4g s of radio per task" % (
         e["share"], e["up"], e["radio_s"]))
     lines.append("utilisation: " + ", ".join("%s %.1f %%" % (k, 100 * u) for k, _, u in e["res"]))
+    if "cells" in e:
+        lines.insert(2, e["cells"])
     return lines
 
 
@@ -402,7 +637,12 @@ def write_platform(a, out):
     w = out.write
     w("<?xml version='1.0'?>\n")
     w('<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n')
-    w("<!-- Written by platforms/generate.py: %d mobile devices (MDs), %d edge servers.\n" % (a.n_md, a.n_servers))
+    if a.n_bs > 1:
+        w("<!-- Written by platforms/generate.py: %d mobile devices (MDs), %d base stations %.6g m apart along x\n"
+          "     (bs-0 .. bs-%d), each with %d edge servers of its own%s.\n"
+          % (a.n_md, a.n_bs, a.bs_spacing, a.n_bs - 1, a.n_servers, ", and a cloud" if a.cloud_cores else ""))
+    else:
+        w("<!-- Written by platforms/generate.py: %d mobile devices (MDs), %d edge servers.\n" % (a.n_md, a.n_servers))
     w("     An MD host's speed is its CPU in cycles/s; its loopback link is its radio link (bandwidth set\n")
     w("     by mecsim's radio model before each transfer; the value here is a placeholder). -->\n")
     w('<platform version="4.1">\n')
@@ -414,6 +654,11 @@ def write_platform(a, out):
         w('    <cluster id="mds-%d" prefix="md-" suffix="" radical="%d-%d" speed="%s"\n'
           '             bw="1GBps" lat="0" loopback_bw="1MBps" loopback_lat="0"/>\n'
           % (c, first, last, flops(speed)))
+    if a.n_bs > 1:
+        write_core_bs(a, w, servers)
+        w("  </zone>\n")
+        w("</platform>\n")
+        return
     w('    <!-- the BS and the edge servers, joined by fiber -->\n')
     w('    <zone id="core" routing="Full">\n')
     w('      <host id="bs" speed="%s"/> <!-- BS: runs the controller\'s decisions -->\n' % flops(a.bs_speed))
@@ -445,6 +690,59 @@ def write_platform(a, out):
     w("</platform>\n")
 
 
+def write_core_bs(a, w, servers):
+    """The zone of several BSs (a corridor), their servers and the cloud, with every route mecsim needs."""
+    nb, m = a.n_bs, a.n_servers
+    w('    <!-- the BSs, each with its edge servers; fiber between neighbouring BSs -->\n')
+    w('    <zone id="core" routing="Full">\n')
+    for b in range(nb):
+        w('      <!-- bs-%d at (%.12g, 0) m: runs its cell\'s controller; servers %d .. %d -->\n'
+          % (b, b * a.bs_spacing, b * m + 1, b * m + m))
+        w('      <host id="bs-%d" speed="%s"/>\n' % (b, flops(a.bs_speed)))
+        for s, speed in enumerate(servers):
+            w('      <host id="es-%d-%d" speed="%s" core="%d"/>\n' % (b, s + 1, flops(speed), a.server_cores))
+    if a.cloud_cores is not None:
+        w('      <!-- the cloud (server %d, tier cloud): %d cores of %.6g cycles/s -->\n'
+          % (nb * m + 1, a.cloud_cores, a.cloud_speed))
+        w('      <host id="cloud" speed="%s" core="%d"/>\n' % (flops(a.cloud_speed), a.cloud_cores))
+    w('      <!-- fiber each BS - its server 1: %.6g bit/s; its server 1 - server m: mu = %.6g bit/s -->\n'
+      % (a.fiber_bps, a.mu_bps))
+    for b in range(nb):
+        w('      <link id="fiber-%d-bs-1" bandwidth="%s" latency="%.17gs"/>\n'
+          % (b, bytes_per_s(a.fiber_bps), a.fiber_latency))
+        for s in range(2, m + 1):
+            w('      <link id="fiber-%d-1-%d" bandwidth="%s" latency="%.17gs"/>\n'
+              % (b, s, bytes_per_s(a.mu_bps), a.mu_latency))
+    w('      <!-- fiber between neighbouring BSs: %.6g bit/s, %.6g s each -->\n' % (a.bs_fiber_bps, a.bs_fiber_latency))
+    for b in range(nb - 1):
+        w('      <link id="fiber-bs-%d-bs-%d" bandwidth="%s" latency="%.17gs"/>\n'
+          % (b, b + 1, bytes_per_s(a.bs_fiber_bps), a.bs_fiber_latency))
+    if a.cloud_cores is not None:
+        w('      <!-- towards the cloud: a metro link per BS (%.6g bit/s, %.6g s), then the WAN (%.6g bit/s, %.6g s)'
+          ' -->\n' % (a.metro_bps, a.metro_latency, a.wan_bps, a.wan_latency))
+        for b in range(nb):
+            w('      <link id="metro-%d" bandwidth="%s" latency="%.17gs"/>\n'
+              % (b, bytes_per_s(a.metro_bps), a.metro_latency))
+        w('      <link id="wan" bandwidth="%s" latency="%.17gs"/>\n' % (bytes_per_s(a.wan_bps), a.wan_latency))
+    for b in range(nb):
+        w('      <!-- cell of bs-%d -->\n' % b)
+        w('      <route src="bs-%d" dst="es-%d-1"><link_ctn id="fiber-%d-bs-1"/></route>\n' % (b, b, b))
+        for s in range(2, m + 1):
+            w('      <route src="es-%d-1" dst="es-%d-%d"><link_ctn id="fiber-%d-1-%d"/></route>'
+              ' <!-- forward=via-first hop -->\n' % (b, b, s, b, s))
+            w('      <route src="bs-%d" dst="es-%d-%d"><link_ctn id="fiber-%d-bs-1"/><link_ctn id="fiber-%d-1-%d"/>'
+              '</route> <!-- forward=direct -->\n' % (b, b, s, b, b, s))
+        if a.cloud_cores is not None:
+            w('      <route src="bs-%d" dst="cloud"><link_ctn id="metro-%d"/><link_ctn id="wan"/></route>'
+              ' <!-- the cloud, either forward -->\n' % (b, b))
+    w('      <!-- between every two BSs, along the chain -->\n')
+    for i in range(nb):
+        for j in range(i + 1, nb):
+            links = "".join('<link_ctn id="fiber-bs-%d-bs-%d"/>' % (k, k + 1) for k in range(i, j))
+            w('      <route src="bs-%d" dst="bs-%d">%s</route>\n' % (i, j, links))
+    w("    </zone>\n")
+
+
 def write_deployment(a, out):
     w = out.write
     w("<?xml version='1.0'?>\n")
@@ -455,8 +753,12 @@ def write_deployment(a, out):
     for line in load_lines(a):
         w("     %s\n" % line.replace("--", "-"))  # no double hyphen in an XML comment
     w("-->\n")
+    if a.n_bs > 1:
+        w("<!-- %d base stations: the first (bs-0) carries the knobs, its position bs_x, bs_y and the area devices\n"
+          "     are placed or move in (mobility_area); the others only their position. Each edge_server names\n"
+          "     its BS (bs); the devices attach to the BS of the best channel (docs/mobility.md). -->\n" % a.n_bs)
     w('<platform version="4.1">\n')
-    w('  <actor host="bs" function="base_station">\n')
+    w('  <actor host="%s" function="base_station">\n' % ("bs" if a.n_bs == 1 else "bs-0"))
     knobs = [("policy", a.policy), ("policy_args", a.policy_args), ("seed", str(a.seed)),
              ("tasks_per_md", str(a.tasks)), ("arrivals", a.arrivals)]
     knobs.append(("slot", repr(a.slot)) if a.arrivals == "slotted" else ("rate", repr(a.rate)))
@@ -470,17 +772,30 @@ def write_deployment(a, out):
                      ("mobility_update", None if a.mobility_update is None else repr(a.mobility_update))):
             if v is not None:
                 knobs.append((k, v))
+    if a.n_bs > 1:
+        if a.mobility is None:
+            knobs.append(("mobility_area", a.area))
+        knobs += [("bs_x", "0"), ("bs_y", "0")]
     knobs += list(a.set)
     for k, v in knobs:
         if k == "policy_args" and not v:
             continue
         w("    <prop id=%s value=%s/>\n" % (quoteattr(k), quoteattr(v)))
     w("  </actor>\n")
-    for s in range(1, a.n_servers + 1):
-        w('  <actor host="es-%d" function="edge_server"><prop id="id" value="%d"/></actor>\n' % (s, s))
+    if a.n_bs > 1:
+        for b in range(1, a.n_bs):
+            w('  <actor host="bs-%d" function="base_station"><prop id="bs_x" value="%.12g"/><prop id="bs_y" value="0"/>'
+              '</actor>\n' % (b, b * a.bs_spacing))
+        for b in range(a.n_bs):
+            for s in range(1, a.n_servers + 1):
+                w('  <actor host="es-%d-%d" function="edge_server"><prop id="id" value="%d"/>'
+                  '<prop id="bs" value="bs-%d"/></actor>\n' % (b, s, b * a.n_servers + s, b))
+    else:
+        for s in range(1, a.n_servers + 1):
+            w('  <actor host="es-%d" function="edge_server"><prop id="id" value="%d"/></actor>\n' % (s, s))
     if a.cloud_cores is not None:
         w('  <actor host="cloud" function="edge_server"><prop id="id" value="%d"/><prop id="tier" value="cloud"/>'
-          '</actor>\n' % (a.n_servers + 1))
+          '</actor>\n' % (a.n_bs * a.n_servers + 1))
     if a.md_actors:
         w("  <!-- MDs, numbered 0..%d in this order -->\n" % (a.n_md - 1))
         for i in range(a.n_md):
@@ -499,7 +814,11 @@ def main(argv):
         except OSError as e:
             print("generate.py: cannot write %s: %s" % (path, e.strerror), file=sys.stderr)
             return 1
-    print("generate.py: wrote %s and %s (%d MDs, %d servers)" % (a.platform, a.deployment, a.n_md, a.n_servers))
+    if a.n_bs > 1:
+        print("generate.py: wrote %s and %s (%d MDs, %d BSs with %d servers each)"
+              % (a.platform, a.deployment, a.n_md, a.n_bs, a.n_servers))
+    else:
+        print("generate.py: wrote %s and %s (%d MDs, %d servers)" % (a.platform, a.deployment, a.n_md, a.n_servers))
     for line in load_lines(a):
         print("generate.py: " + line)
     if a.ignored:
