@@ -389,6 +389,18 @@ def round_sig(x, up):
     return float("%.2g" % (q * e))
 
 
+def random_p_local(a, n_servers):
+    """The share of tasks policy random keeps local: its p_local argument, else 1 / (n_servers + 1)."""
+    p_local = 1.0 / (n_servers + 1)
+    for kv in a.policy_args.split(","):
+        if kv.strip().startswith("p_local="):
+            try:
+                p_local = float(kv.split("=", 1)[1])
+            except ValueError:
+                pass
+    return p_local
+
+
 def estimate(a):
     """Per-device task rate and each resource's utilisation (the cell's load estimate).
 
@@ -419,13 +431,7 @@ def estimate(a):
         p_local, split, how = 1.0, [0.0] * m, "all local"
     elif pol in ("random", "round-robin"):
         if pol == "random":
-            p_local = 1.0 / (m + 1)
-            for kv in a.policy_args.split(","):
-                if kv.strip().startswith("p_local="):
-                    try:
-                        p_local = float(kv.split("=", 1)[1])
-                    except ValueError:
-                        pass
+            p_local = random_p_local(a, m)
         split, how = [(1 - p_local) / m] * m, "uniform over the servers, %.3g local" % p_local
     elif pol == "offload-nearest":
         split, how = [1.0] + [0.0] * (m - 1), "all on server 1"
@@ -558,13 +564,7 @@ def estimate_bs(a, num, bits, cycles, result, ctrl, servers, cap, md_min):
         p_local, w, how = 1.0, [0.0] * m, "all local"
     elif pol in ("random", "round-robin"):
         if pol == "random":
-            p_local = 1.0 / (nb * m + 1)
-            for kv in a.policy_args.split(","):
-                if kv.strip().startswith("p_local="):
-                    try:
-                        p_local = float(kv.split("=", 1)[1])
-                    except ValueError:
-                        pass
+            p_local = random_p_local(a, nb * m)
         w, how = [1.0 / m] * m, "uniform over the %d edge servers of all BSs, %.3g local" % (nb * m, p_local)
     elif pol == "offload-nearest":
         w, how = [1.0] + [0.0] * (m - 1), "all on server 1 of the device's BS"

@@ -30,9 +30,13 @@ if [ ! -f "$plat" ] || [ ! -f "$dep" ]; then
   ko "handover_check.py left no two_cells.xml / two_cells_dep.xml"
   exit 1
 fi
-args=(--quiet --no-trace --set mobility_file="$tmp/stay_pos.csv" --set task_file="$tmp/stay_task.csv")
+args=(--quiet --set mobility_file="$tmp/stay_pos.csv" --set task_file="$tmp/stay_task.csv")
+pass=0
+# shellcheck source=lib_cases.sh
+. "$src/test/e2e/lib_cases.sh"
 # bad_case NAME FILE(dep|plat) SED-EXPRESSION EXPECTED-TEXT [EXTRA ARGS]: the edited file must make
-# mecsim exit 2 with one line (ASan's start-up warnings aside) containing the expected text.
+# mecsim exit 2 with one message containing the expected text, nothing on stdout and no trace
+# left (case_ of lib_cases.sh).
 bad_case() {
   local name=$1 which=$2 expr=$3 want=$4
   shift 4
@@ -44,16 +48,7 @@ bad_case() {
     return
   fi
   [ "$which" = plat ] && p=$tmp/$name.xml || d=$tmp/$name.xml
-  "$bin" "$p" "$d" "${args[@]}" "$@" > "$tmp/$name.out" 2>&1
-  local rc=$? lines
-  grep -v "__asan_handle_no_return\|False positive\|sanitizers/issues\|^==.*WARNING" "$tmp/$name.out" > "$tmp/$name.msg"
-  lines=$(wc -l < "$tmp/$name.msg")
-  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$tmp/$name.msg"; then
-    echo "PASS $name: exit 2, one line: $(cat "$tmp/$name.msg")"
-  else
-    ko "$name: exit $rc, $lines lines (expected 2, one line containing '$want'):"
-    cat "$tmp/$name.msg"
-  fi
+  case_ "$name" 2 one "$want" -- "$p" "$d" "${args[@]}" "$@"
 }
 bs1='<actor host="bs-1" function="base_station">'
 bad_case knob-on-second-bs dep "s|$bs1|$bs1<prop id=\"policy\" value=\"random\"/>|" \
