@@ -20,7 +20,8 @@ pass=0 fail=0
 # decisions) with the DyNN policies that need no model file; memtl_cell with the exact search, and
 # with a tiny MEMTL model learning online through a drift (background work on the server, whose
 # actor may still run when the run ends), when mecsim-train-memtl is next to the binary; and the
-# policy external with a Python agent (below)
+# policy external with a Python agent (below); corridor_3bs: three BSs, moving devices, handovers
+# and relayed results, per-BS controllers
 memtl=()
 tool="$(dirname "$bin")/mecsim-train-memtl"
 if [ -x "$tool" ] && OPENBLAS_NUM_THREADS=1 "$tool" gen --n-mt 5 --samples 600 --seed 1 --out "$tmp/d.h5" \
@@ -30,7 +31,8 @@ if [ -x "$tool" ] && OPENBLAS_NUM_THREADS=1 "$tool" gen --n-mt 5 --samples 600 -
 fi
 for c in "small_cell|--policy greedy" "small_cell|--policy random --decide per-slot" "small_cell|--policy local" \
          "small_cell|--policy tpos-cai --dnn mix" "dynn_cell|--policy dynn-equal --policy_args sched=rand" \
-         "dynn_cell|--policy dynn-ga --policy_args joint=1,max_iter=5" "memtl_cell|--policy exhaustive" "${memtl[@]}"; do
+         "dynn_cell|--policy dynn-ga --policy_args joint=1,max_iter=5" "memtl_cell|--policy exhaustive" \
+         "corridor_3bs|--decide per-slot" "${memtl[@]}"; do
   cell=${c%%|*} args=${c#*|}
   # shellcheck disable=SC2086
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
