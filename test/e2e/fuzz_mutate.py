@@ -607,7 +607,7 @@ class Ops:
                 return None
             e = rng.choice(hosts)
             pid = rng.choice(["distance", "tx_power", "kappa", "dnn", "wifi_rates", "core", "distanse",
-                              "neighbours"])
+                              "neighbours", "x", "y"])
             val = rng.choice(["alexnet", "mix", "vgg16", "none", "lenet", "x"]) if pid == "dnn" and \
                 rng.random() < 0.6 else rng.choice(NASTY_NUM + ["1,2,3", "54e6,,", "54e6,nan"])
         else:
@@ -615,16 +615,20 @@ class Ops:
             if not actors:
                 return None
             e = rng.choice(actors)
+            bss = [a.get("host") for a in actors if a.get("function") == "base_station"]
             if e.get("function") == "base_station" and rng.random() < 0.85:
                 k = rng.choice(self.knobs)
                 pid, val = k.name, k.nasty(rng)
+                if e is not actors[0] and rng.random() < 0.5:  # several BSs: a second BS's own props
+                    pid, val = rng.choice(["bs_x", "bs_y", "bandwidth", "bsx"]), rng.choice(NASTY_NUM)
                 if pid == "tasks_per_md":
                     m.own_workload = True
             else:
                 pid = rng.choice(["id", "distance", "tx_power", "kappa", "dnn", "neighbours", "distanse",
-                                  "policy", "tier", "tier", "teir"])
+                                  "policy", "tier", "tier", "teir", "bs", "bs", "bss"])
                 val = rng.choice(NASTY_NUM + ["0,1", "1,1", "99", "-1,2", "0,0,0"] +
-                                 (["edge", "cloud", "Cloud", "clod", "edge,cloud"] if pid == "tier" else []))
+                                 (["edge", "cloud", "Cloud", "clod", "edge,cloud"] if pid == "tier" else []) +
+                                 (bss + bss + ["", "bs-9", "md-0"] if pid.startswith("bs") else []))
         p = ET.SubElement(e, "prop", {"id": pid, "value": val})
         # SimGrid's DTD wants props first
         e.remove(p)
@@ -1172,6 +1176,19 @@ def check_trace(path, m, run_dir, stdout):
                          for t in tasks["target"]], dtype=np.int64)
         if rows and (tasks["tier"].astype(np.int64) != want).any():
             bad.append("tier disagrees with target and server_tiers")
+    # trace format 8: the BS of each upload and result is one of the run's BSs (-1 = none), a relay only
+    # when the result came through another BS than the server's
+    if "up_bs" in names and "down_bs" in names and rows:
+        n_bs = int(attrs.get("n_bs", 1))
+        for col in ("up_bs", "down_bs"):
+            v = tasks[col].astype(np.int64)
+            if ((v < -1) | (v >= n_bs)).any():
+                bad.append("%s outside -1..%d" % (col, n_bs - 1))
+        off = tasks["target"] > 0
+        if (tasks["up_bs"][~off] != -1).any():
+            bad.append("a local task has an up_bs")
+        if "down_relay_start" in names and (~np.isnan(tasks["down_relay_start"]) & (tasks["down_bs"] < 0)).any():
+            bad.append("a relay without a down_bs")
     end = attrs.get("end_time_s")
     if end is not None and not math.isfinite(float(end)):
         bad.append("end_time_s = %r" % end)
