@@ -269,3 +269,46 @@ hid_t nn_h5attr_open_model(const nn_h5attr_t *h, const char *format, int64_t ver
   }
   return f;
 }
+
+hid_t nn_h5attr_create_tmp(const char *path, char *tmp, size_t size, char *why, size_t whylen)
+{
+  int n = size ? snprintf(tmp, size, "%s.tmp", path) : -1;
+  if (n < 0 || (size_t)n >= size) {
+    if (size)
+      tmp[0] = '\0';
+    snprintf(why, whylen, "path '%s' is too long", path);
+    return -1;
+  }
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0)
+    snprintf(why, whylen, "cannot create '%s'", tmp);
+  else if (whylen)
+    why[0] = '\0';
+  return f;
+}
+
+int nn_h5attr_finish_tmp(hid_t f, const char *tmp, const char *path, int ok, char *why, size_t whylen)
+{
+  int rc = ok ? 0 : -1;
+  if (whylen)
+    why[0] = '\0';
+  herr_t closed = 0;
+  if (f >= 0) {
+    H5E_BEGIN_TRY { closed = H5Fclose(f); }
+    H5E_END_TRY;
+  }
+  if (closed < 0 && rc == 0) {
+    snprintf(why, whylen, "cannot close '%s'", tmp);
+    rc = -1;
+  }
+  if (rc == 0 && rename(tmp, path) != 0) {
+    int e = errno;
+    snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+    rc = -1;
+  }
+  if (rc != 0 && tmp[0])
+    unlink(tmp);
+  return rc;
+}

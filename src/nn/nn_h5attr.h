@@ -1,8 +1,9 @@
 /* nn_h5attr.h - reading attributes of an untrusted HDF5 file (a model file
  * that may come from elsewhere or be damaged), each refused with one clear
  * line (docs/nn.md, "Model files: what is checked on load"), and writing the
- * attributes and bundled networks of such files. Used by the nn loader
- * (nn_io.c) and the DTOMALB, DyNN, MEMTL and BCOS model files.
+ * attributes and bundled networks of such files, under a temporary name
+ * renamed when complete. Used by the nn loader (nn_io.c) and the DTOMALB,
+ * DyNN, MEMTL and BCOS model files.
  *
  * Every reader checks the attribute's presence, number of values and stored
  * type before reading it: integers are read with the stored type's own size
@@ -106,6 +107,41 @@ int nn_h5attr_write_str(hid_t loc, const char *name, const char *v);  /* fixed l
 int nn_h5attr_write_i64(hid_t loc, const char *name, int64_t v);
 int nn_h5attr_write_u64(hid_t loc, const char *name, uint64_t v);
 int nn_h5attr_write_f64(hid_t loc, const char *name, double v);
+
+/* ------------------------------------------------------------------------ */
+/* Writing a model file under a temporary name, renamed when complete:      */
+/* a failed save leaves no temporary and the previous PATH untouched.       */
+/*                                                                          */
+/*   char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];                   */
+/*   hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);*/
+/*   int rc = f < 0 ? fail("PREFIX: %s", why) : write_all(f); (0 or -1)     */
+/*   if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0   */
+/*       && rc == 0)                                                        */
+/*     rc = fail("PREFIX: %s", why);                                        */
+/* ------------------------------------------------------------------------ */
+/* Size of a temporary-name buffer: the longest path the system accepts
+ * (PATH_MAX on Linux), NUL included. */
+#define NN_H5ATTR_TMP_MAX 4096
+/* Size of a reason buffer: room for any reason below, never truncated. */
+#define NN_H5ATTR_WHY_MAX (2 * NN_H5ATTR_TMP_MAX + 256)
+
+/* Writes "<path>.tmp" into tmp (size bytes) and creates it as an HDF5 file
+ * (H5F_ACC_TRUNC; HDF5's error printing off). Returns the file, or -1 with
+ * a one-line reason in why (whylen bytes): "path 'PATH' is too long" when
+ * the name does not fit in tmp (tmp is then "" and nothing is created; the
+ * name is never truncated), or "cannot create 'TMP'" (tmp holds the name). */
+hid_t nn_h5attr_create_tmp(const char *path, char *tmp, size_t size, char *why, size_t whylen);
+
+/* Ends the write of tmp begun by nn_h5attr_create_tmp: closes f when it is
+ * open (f >= 0; HDF5's error printing off; -1 for a file already closed, or
+ * not HDF5, written under tmp = "<path>.tmp"), then, if ok (the caller wrote
+ * everything) and the close succeeded, renames tmp to path; otherwise, or
+ * when the rename fails, removes tmp (an empty tmp is left alone). Returns
+ * 0 (path is the new file, tmp is gone) or -1 (tmp is gone, path as it
+ * was). why (whylen bytes) is "" unless the failure was found here: "cannot
+ * close 'TMP'" or "cannot rename 'TMP' to 'PATH': strerror(errno)" (the
+ * caller adds its own prefix). */
+int nn_h5attr_finish_tmp(hid_t f, const char *tmp, const char *path, int ok, char *why, size_t whylen);
 
 /* A network written into a new group `group` of loc, laid out as
  * nn_net_save lays out a network file's root, so nn_net_load_new_group reads

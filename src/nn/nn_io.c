@@ -148,29 +148,21 @@ int nn_net_save_group(const nn_net_t *net, hid_t loc, const char *group) {
 
 int nn_net_save(const nn_net_t *net, const char *path) {
   if (!net->finalized) return nn_fail(NN_ERR_STATE, "%s: save before nn_net_finalize", net->name);
-  size_t len = strlen(path) + 5;
-  char *tmp = malloc(len);
-  if (!tmp) return nn_fail(NN_ERR_NOMEM, "nn_net_save: out of memory");
-  snprintf(tmp, len, "%s.tmp", path);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   h5_quiet_t q = h5_quiet_begin();
   int rc = 0;
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
   if (f < 0) {
-    rc = nn_fail(NN_ERR_IO, "%s: cannot create model file %s", net->name, tmp);
-    goto out;
+    rc = tmp[0] ? nn_fail(NN_ERR_IO, "%s: cannot create model file %s", net->name, tmp)
+                : nn_fail(NN_ERR_IO, "%s: %s", net->name, why);
+  } else {
+    int bad = write_net(net, f) < 0;
+    if (H5Fclose(f) < 0) bad = 1;
+    if (nn_h5attr_finish_tmp(-1, tmp, path, !bad, why, sizeof why) < 0)
+      rc = bad ? nn_fail(NN_ERR_IO, "%s: writing model file %s failed", net->name, tmp)
+               : nn_fail(NN_ERR_IO, "%s: cannot rename %s to %s", net->name, tmp, path);
   }
-  int bad = write_net(net, f) < 0;
-  if (H5Fclose(f) < 0) bad = 1;
-  if (bad) {
-    remove(tmp);
-    rc = nn_fail(NN_ERR_IO, "%s: writing model file %s failed", net->name, tmp);
-  } else if (rename(tmp, path) != 0) {
-    remove(tmp);
-    rc = nn_fail(NN_ERR_IO, "%s: cannot rename %s to %s", net->name, tmp, path);
-  }
-out:
   h5_quiet_end(q);
-  free(tmp);
   return rc;
 }
 

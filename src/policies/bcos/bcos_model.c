@@ -310,15 +310,11 @@ int bcos_model_save(const bcos_model_t *m, const char *path)
 {
   if (!m || !m->a || !path || !*path)
     return bfail("bcos model: no model or path given");
-  char tmp[4096];
-  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-    return bfail("bcos model: path '%s' is too long", path);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   int rc = -1;
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
-  H5E_END_TRY;
+  hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
   if (f < 0) {
-    bfail("bcos model: cannot create '%s'", tmp);
+    bfail("bcos model: %s", why);
     goto out;
   }
   int arc = nn_h5attr_write_str(f, "format", BCOS_MODEL_FORMAT) |
@@ -344,12 +340,8 @@ int bcos_model_save(const bcos_model_t *m, const char *path)
     }
   rc = 0;
 out:
-  if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-    rc = bfail("bcos model: cannot close '%s'", tmp);
-  if (rc == 0 && rename(tmp, path) != 0)
-    rc = bfail("bcos model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc != 0)
-    unlink(tmp);
+  if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0)
+    rc = bfail("bcos model: %s", why);
   return rc;
 }
 

@@ -215,13 +215,11 @@ static int env_attrs_write(hid_t g, const dtomalb_env_cfg_t *c)
 
 int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, size_t errlen)
 {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   int rc = -1;
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); } H5E_END_TRY;
+  hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
   if (f < 0) {
-    snprintf(err, errlen, "dtomalb model: cannot create '%s'", tmp);
+    snprintf(err, errlen, "dtomalb model: %s", why);
     goto out;
   }
   int arc = attr_str(f, "format", DTOMALB_FORMAT) | attr_int(f, "format_version", DTOMALB_FORMAT_VERSION) |
@@ -246,16 +244,10 @@ int dtomalb_model_save(const dtomalb_model_t *m, const char *path, char *err, si
   }
   rc = 0;
 out:
-  if (f >= 0 && H5Fclose(f) < 0 && rc == 0) {
-    snprintf(err, errlen, "dtomalb model: cannot close '%s'", tmp);
+  if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0) {
+    snprintf(err, errlen, "dtomalb model: %s", why);
     rc = -1;
   }
-  if (rc == 0 && rename(tmp, path) != 0) {
-    snprintf(err, errlen, "dtomalb model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    rc = -1;
-  }
-  if (rc != 0)
-    unlink(tmp);
   return rc;
 }
 

@@ -640,14 +640,11 @@ int dynn_model_save(const dynn_model_t *m, const char *path, char *err, size_t e
       set_err(err, errlen);
       return -1;
     }
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   int rc = -1;
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
-  H5E_END_TRY;
+  hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
   if (f < 0) {
-    dfail("dynn model: cannot create '%s'", tmp);
+    dfail("dynn model: %s", why);
     goto out;
   }
   const dynn_alloc_t *mo = m->alloc[DYNN_ALLOC_MOE], *st = m->alloc[DYNN_ALLOC_STATIC];
@@ -696,18 +693,10 @@ int dynn_model_save(const dynn_model_t *m, const char *path, char *err, size_t e
   }
   rc = 0;
 out:
-  if (f >= 0 && H5Fclose(f) < 0 && rc == 0) {
-    dfail("dynn model: cannot close '%s'", tmp);
-    rc = -1;
-  }
-  if (rc == 0 && rename(tmp, path) != 0) {
-    dfail("dynn model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    rc = -1;
-  }
-  if (rc != 0) {
-    unlink(tmp);
+  if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0)
+    rc = dfail("dynn model: %s", why);
+  if (rc != 0)
     set_err(err, errlen);
-  }
   return rc;
 }
 

@@ -579,26 +579,6 @@ static int write_dsets(hid_t f, const memtl_dataset_t *ds)
   return rc ? -1 : 0;
 }
 
-/* "<path>.tmp", malloc'd. */
-static char *tmp_path(const char *path)
-{
-  size_t len = strlen(path) + 5;
-  char *tmp = malloc(len);
-  if (tmp)
-    snprintf(tmp, len, "%s.tmp", path);
-  return tmp;
-}
-
-/* Renames the written temporary file to path, or removes it after a failure. */
-static int finish_tmp(int rc, const char *tmp, const char *path)
-{
-  if (rc == 0 && rename(tmp, path) != 0)
-    rc = dfail("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc != 0)
-    unlink(tmp);
-  return rc;
-}
-
 int memtl_dataset_save(const memtl_dataset_t *ds, const char *path)
 {
   if (!ds || !path || !*path)
@@ -607,29 +587,23 @@ int memtl_dataset_save(const memtl_dataset_t *ds, const char *path)
   snprintf(pre, sizeof pre, "memtl dataset '%s': not saved: ", path);
   if (dataset_check(ds) < 0)
     return prefix_error(pre);
-  char *tmp = tmp_path(path);
-  if (!tmp)
-    return dfail("%sout of memory", pre);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   int rc = -1;
-  hid_t f = -1;
   H5E_BEGIN_TRY
   {
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
     if (f < 0)
-      dfail("%scannot create '%s'", pre, tmp);
+      dfail("%s%s", pre, why);
     else if (write_attrs(f, ds) < 0)
       dfail("%scannot write the attributes of '%s'", pre, tmp);
     else if (write_dsets(f, ds) < 0)
       dfail("%scannot write the datasets of '%s' (disk full, or out of memory)", pre, tmp);
     else
       rc = 0;
-    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-      rc = dfail("%scannot close '%s'", pre, tmp);
+    if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0)
+      rc = dfail("%s%s", pre, why);
   }
   H5E_END_TRY;
-  if (finish_tmp(rc, tmp, path) < 0 && rc == 0)
-    rc = prefix_error(pre);
-  free(tmp);
   return rc;
 }
 
@@ -1122,9 +1096,9 @@ int memtl_csv_export(const memtl_dataset_t *ds, const char *path)
   snprintf(pre, sizeof pre, "CSV '%s': not exported: ", path);
   if (dataset_check(ds) < 0)
     return prefix_error(pre);
-  char *tmp = tmp_path(path);
-  if (!tmp)
-    return dfail("%sout of memory", pre);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+    return dfail("%spath '%s' is too long", pre, path);
   FILE *fp = fopen(tmp, "w");
   int rc = fp ? 0 : dfail("%scannot create '%s': %s", pre, tmp, strerror(errno));
   if (fp) {
@@ -1132,10 +1106,9 @@ int memtl_csv_export(const memtl_dataset_t *ds, const char *path)
       rc = dfail("%scannot write '%s'", pre, tmp);
     if (fclose(fp) != 0 && rc == 0)
       rc = dfail("%scannot close '%s': %s", pre, tmp, strerror(errno));
-    if (finish_tmp(rc, tmp, path) < 0 && rc == 0)
-      rc = prefix_error(pre);
+    if (nn_h5attr_finish_tmp(-1, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0)
+      rc = dfail("%s%s", pre, why);
   }
-  free(tmp);
   return rc;
 }
 

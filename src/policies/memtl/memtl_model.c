@@ -417,15 +417,11 @@ int memtl_model_save(const memtl_model_t *m, const char *path)
   for (size_t i = 0; i < m->n_heads; i++)
     if (!m->head[i])
       return mfail("memtl model: head %zu is missing", i);
-  char tmp[4096];
-  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-    return mfail("memtl model: path '%s' is too long", path);
+  char tmp[NN_H5ATTR_TMP_MAX], why[NN_H5ATTR_WHY_MAX];
   int rc = -1;
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
-  H5E_END_TRY;
+  hid_t f = nn_h5attr_create_tmp(path, tmp, sizeof tmp, why, sizeof why);
   if (f < 0) {
-    mfail("memtl model: cannot create '%s'", tmp);
+    mfail("memtl model: %s", why);
     goto out;
   }
   int arc = nn_h5attr_write_str(f, "format", MEMTL_MODEL_FORMAT) |
@@ -458,12 +454,8 @@ int memtl_model_save(const memtl_model_t *m, const char *path)
   }
   rc = 0;
 out:
-  if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-    rc = mfail("memtl model: cannot close '%s'", tmp);
-  if (rc == 0 && rename(tmp, path) != 0)
-    rc = mfail("memtl model: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc != 0)
-    unlink(tmp);
+  if (nn_h5attr_finish_tmp(f, tmp, path, rc == 0, why, sizeof why) < 0 && rc == 0)
+    rc = mfail("memtl model: %s", why);
   return rc;
 }
 
