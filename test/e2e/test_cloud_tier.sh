@@ -25,8 +25,10 @@ fail=$((fail + $(grep -c '^FAIL' "$tmp/out")))
 [ "$pass" -ge 30 ] || ko "cloud_check.py reported only $pass passing checks"
 
 plat=$src/platforms/cloud_cell.xml
-# bad_case NAME SED-EXPRESSION EXPECTED-TEXT: the deployment edited by sed must exit 2 with one
-# line (the ASan start-up warnings aside) that contains the expected text.
+# shellcheck source=lib_cases.sh
+. "$src/test/e2e/lib_cases.sh"
+# bad_case NAME SED-EXPRESSION EXPECTED-TEXT: the deployment edited by sed must make mecsim exit 2
+# with one message containing the expected text, nothing on stdout and no trace left (case_).
 bad_case() {
   local name=$1 expr=$2 want=$3
   sed "$expr" "$src/deployments/cloud_cell.xml" > "$tmp/$name.xml"
@@ -34,16 +36,7 @@ bad_case() {
     ko "$name: the sed expression changed nothing"
     return
   fi
-  "$bin" "$plat" "$tmp/$name.xml" --quiet > "$tmp/$name.out" 2>&1
-  local rc=$? lines
-  grep -v "__asan_handle_no_return\|False positive\|sanitizers/issues\|^==.*WARNING" "$tmp/$name.out" > "$tmp/$name.msg"
-  lines=$(wc -l < "$tmp/$name.msg")
-  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$tmp/$name.msg"; then
-    echo "PASS $name: exit 2, one line: $(cat "$tmp/$name.msg")"
-  else
-    ko "$name: exit $rc, $lines lines (expected 2, one line containing '$want'):"
-    cat "$tmp/$name.msg"
-  fi
+  case_ "$name" 2 one "$want" -- "$plat" "$tmp/$name.xml" --quiet
 }
 bad_case bad-tier 's/value="cloud"/value="clod"/' \
   "deployment $tmp/bad-tier.xml: actor 'edge_server' on host 'cloud': property 'tier' = 'clod': expected edge or cloud"
