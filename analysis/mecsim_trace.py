@@ -424,6 +424,18 @@ def summary(tr):
         lines.append(f"  mobility{' ' + str(mob) if mob else ''}: {len(m)} positions at transfer starts of"
                      f" {m['md'].nunique()} devices, distance to the BS {m['distance_m'].min():.4g} .."
                      f" {m['distance_m'].max():.4g} m (mean {m['distance_m'].mean():.4g} m)")
+    n_bs = int(tr.attrs.get("n_bs", 1) or 1)
+    if n_bs > 1:  # several base stations (format 8)
+        names = str(tr.attrs.get("bs_names", "")).split(",")
+        name = lambda b: names[b] if 0 <= b < len(names) else f"BS {b}"  # noqa: E731
+        line = f"  base stations: {n_bs}, handovers: {len(tr.handovers)}"
+        if len(t) and "up_bs" in t.columns:
+            up = t.loc[t["up_bs"] >= 0, "up_bs"].value_counts().sort_index()
+            line += "; uploads per BS: " + ", ".join(f"{name(int(b))} {n}" for b, n in up.items())
+            relayed = int(t["down_relay_start"].notna().sum())
+            back = int((t["down_bs"] >= 0).sum())
+            line += f"; results relayed to another BS: {relayed} of {back}"
+        lines.append(line)
     return "\n".join(lines)
 
 

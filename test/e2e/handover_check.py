@@ -187,6 +187,9 @@ def main():
                  "moved: gain_to beats gain_from by more than the hysteresis")
     c.report(len(stay.handovers) == 0, "stay: no handover")
     c.report(int(moved.attrs["handovers"]) == 1, f"moved: root attribute handovers = 1 (got {moved.attrs['handovers']})")
+    text = mt.summary(moved)
+    c.report("base stations: 2, handovers: 1; uploads per BS: bs-0 1; results relayed to another BS: 1 of 1" in text,
+             "moved: analysis/mecsim_trace.py's summary counts the handover, the upload per BS and the relayed result")
 
     # An upload in progress at the handover finishes through its BS (bs-0), in pieces of
     # mobility_update seconds, each at the rate of the distance to bs-0 at the piece's start.
