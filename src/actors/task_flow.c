@@ -308,8 +308,9 @@ static void run_task(mec_task_ctx_t *ctx)
     }
 
     /* The result goes to the BS the device is attached to when it is ready:
-     * back to the server's BS (a cloud: straight to that BS), then, if the
-     * device has moved on, forwarded over the fiber between the BSs. */
+     * back to the server's BS (a cloud: straight to that BS), then, if that
+     * is another BS (the task came in through it, or the device moved
+     * since), forwarded over the fiber between the BSs. */
     r->down_start = simgrid_get_clock();
     int down = mec_world_attach(i);
     sg_host_t to = w->bss[down].host;

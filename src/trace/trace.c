@@ -255,7 +255,8 @@ static const table_spec_t table_specs[TAB_COUNT] = {
                    "the result was ready (-1 = no result download); down_hops: fiber hops of the "
                    "result from the server to down_bs (-1 = none); down_relay_start: when the "
                    "result, back at the server's BS, was forwarded over fiber to down_bs because "
-                   "the device had moved to another BS (NaN = no relay)."},
+                   "the device is attached to another BS than the server's (it came in through "
+                   "another BS, or moved since; NaN = no relay)."},
     [TAB_DECISIONS] = {"decisions", sizeof(trace_decision_rec_t), decision_fields,
                        NELEM(decision_fields),
                        "One row per call of the offloading policy. time: when the decision was "

@@ -96,7 +96,7 @@ typedef struct trace_task_rec {
   int32_t down_bs;                   /* BS index the result was delivered through (-1 = none) */
   int32_t down_hops;                 /* fiber hops of the result, server -> down_bs (-1 = none) */
   double down_relay_start;           /* result at the server's BS, forwarded on to down_bs because the
-                                        device is attached elsewhere (NaN = no relay) */
+                                        device is attached to another BS than the server's (NaN = no relay) */
 } trace_task_rec_t;
 
 typedef struct trace_decision_rec {
