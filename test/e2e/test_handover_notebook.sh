@@ -11,61 +11,24 @@
 # executions at another BS's server); the 30 m/s runs have handovers; offload-nearest never runs a task on
 # another BS's server when static (nor relays a result); a second run of the script is a no-op.
 set -u
-export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1
 MECSIM=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
-PY=/usr/bin/python3
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude
+nb_runs handover_runs.py 6
+nb_execute handover_figures.ipynb HANDOVER figs/handover_speed.png figs/handover_speed.csv runs/handover_summary.csv
 
-if $PY "$SRC/analysis/handover_runs.py" --mecsim "$MECSIM" --out "$T/runs" --quick --jobs 2 > "$T/runs.log" 2>&1; then
-  ok "handover_runs.py --quick: $(head -1 "$T/runs.log" | grep -o '[0-9]* runs')"
-else
-  ko "handover_runs.py --quick"; grep -v "ASan\|False positive\|sanitizers" "$T/runs.log" | tail -8
-  for l in "$T"/runs/traces/*.log; do grep -q "^# exit [^0]" "$l" && tail -5 "$l"; done 2>/dev/null
-fi
-if $PY "$SRC/analysis/handover_runs.py" --mecsim "$MECSIM" --out "$T/runs" --quick > "$T/again.log" 2>&1 &&
-   grep -q "6 runs, 0 to do" "$T/again.log"; then
-  ok "a second run keeps the traces (0 to do)"
-else
-  ko "second run: $(head -2 "$T/again.log")"
-fi
-
-cd "$SRC" || exit 1
-if HANDOVER_RUNS="$T/runs" HANDOVER_FIGS="$T/figs" timeout 300 jupyter nbconvert --to notebook --execute \
-    --ExecutePreprocessor.kernel_name=python3 analysis/handover_figures.ipynb --output "$T/out.ipynb" >"$T/nb.log" 2>&1; then
-  ok "notebook executed"
-else
-  ko "notebook failed"; tail -20 "$T/nb.log"
-fi
-if [ -s "$T/figs/handover_speed.png" ] && [ -s "$T/figs/handover_speed.csv" ] && [ -s "$T/runs/handover_summary.csv" ]; then
-  ok "figure and CSVs written"
-else
-  ko "missing: $(ls "$T/figs" "$T/runs" 2>&1 | tr '\n' ' ')"
-fi
-
-if $PY - "$T" <<'EOF'; then ok "the notebook's numbers agree with the traces (see above)"; else ko "checks on the runs"; fi
+if SRC=$SRC $PY - "$T" <<'EOF'; then ok "the notebook's numbers agree with the traces (see above)"; else ko "checks on the runs"; fi
 import sys, os
 import xml.etree.ElementTree as ET
-import h5py, numpy as np, pandas as pd, nbformat
+import h5py, numpy as np, pandas as pd
 T = sys.argv[1]
-bad = 0
-def check(cond, what):
-    global bad
-    print(("  ok: " if cond else "  FAIL: ") + what)
-    bad += 0 if cond else 1
+sys.path.insert(0, os.path.join(os.environ["SRC"], "test", "e2e"))
+from nb_checks import Checks, notebook_errors  # noqa: E402
+check = Checks()
 txt = lambda v: v.decode() if isinstance(v, bytes) else str(v)
-nb = nbformat.read(os.path.join(T, "out.ipynb"), 4)
-errs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-check(not errs, "no error output in the notebook")
+check(not notebook_errors(os.path.join(T, "out.ipynb")), "no error output in the notebook")
 idx = pd.read_csv(os.path.join(T, "runs", "index.csv"))
 check(len(idx) == 6 and (idx.status == 0).all() and idx.trace.nunique() == 6,
       "index.csv: 2 speeds x 3 policies, seed 1, all ok")
@@ -135,7 +98,6 @@ check(static_ok, "static runs: 0 handovers, results back through the upload's BS
 check(moving_ok, "30 m/s runs: handovers > 0 (%s)" % ", ".join("%s %d" % (p, n) for (v, p), n in
                                                                sorted(n_ho.items()) if v > 0))
 check(nearest_ok, "offload-nearest, static: every task on a server of its own BS, no relay")
-sys.exit(1 if bad else 0)
+sys.exit(1 if check.bad else 0)
 EOF
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+nb_done
