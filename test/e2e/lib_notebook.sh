@@ -5,11 +5,20 @@
 # nb_execute runs a notebook headless on $T/runs, writing figures to $T/figs; nb_done ends the test.
 # Needs: MECSIM and SRC (absolute paths) set by the test.
 
+# nb_prelude [MODULE...]: also skips when one of the extra Python modules is missing.
 nb_prelude() {
   export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1
   PY=/usr/bin/python3
-  if ! command -v jupyter-nbconvert > /dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2> /dev/null; then
-    echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
+  local mods=(h5py nbformat pandas matplotlib "$@") m
+  for m in "${mods[@]}"; do
+    if ! $PY -c "import $m" 2> /dev/null; then
+      echo "skipped: $PY cannot import $m"
+      echo "0 passed, 0 failed"
+      exit 0
+    fi
+  done
+  if ! command -v jupyter-nbconvert > /dev/null; then
+    echo "skipped: jupyter-nbconvert missing"
     echo "0 passed, 0 failed"
     exit 0
   fi

@@ -11,22 +11,13 @@
 # more than BCOS in every slot where BCOS's uploads fit T - guard; a second run of the trainer with
 # the same seed writes a bit-identical model; bad windows= refused.
 set -u
-export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1
 MECSIM=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
-PY=/usr/bin/python3
 BIN=$(dirname "$MECSIM")
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
 [ -x "$BIN/mecsim-train-bcos" ] || { echo "skipped: $BIN/mecsim-train-bcos not built"; echo "0 passed, 0 failed"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude
 
 if STAGES="train sim" KS="4 6" TS="0.5 1.0" K_T=4 ITERATIONS=30 SAMPLES=2000 EVAL_SLOTS=100 JOBS=2 \
   SIM_ARGS="--seeds 101,102 --slots 8" "$SRC/scripts/reproduce_bcos.sh" "$BIN" "$T" > "$T/repro.log" 2>&1; then

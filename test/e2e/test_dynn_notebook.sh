@@ -9,28 +9,17 @@
 # sizes are within 1..K x 1..L, Fix MoE always runs k = 10, l = 3, and the
 # notebook's delay and miss ratio equal the ones read here from one trace.
 set -u
-export PATH=/usr/bin:/bin:$PATH
-MECSIM=$1
-SRC=$2
-PY=/usr/bin/python3
+MECSIM=$(readlink -f "$1")
+SRC=$(readlink -f "$2")
 TRAIN="$(dirname "$MECSIM")/mecsim-train-dynn"
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
 if [ ! -x "$TRAIN" ]; then
   echo "skipped: $TRAIN not built"
   echo "0 passed, 0 failed"
   exit 0
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
-export OPENBLAS_NUM_THREADS=1
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude
 # A tiny model (budgets below --quick's: this tests the pipeline, not the training) and, in parallel,
 # a tiny Fig. 12 experiment.
 "$TRAIN" fig12 --quick --seed 1 --progress 0 --ref-steps 10 --max-steps 30 --check-every 10 --val-slots 4 \

@@ -10,21 +10,13 @@
 # utility the environment's 'dtomalb' reward gave during the same runs; a second training run with
 # the same seed writes the same learning curve (one torch thread). Needs python3-torch (CI installs it).
 set -u
-export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=1
 MECSIM=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
-PY=/usr/bin/python3
 BIN=$(dirname "$MECSIM")
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib, zmq" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib / zmq missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude zmq
 
 if ! $PY -c "import torch" 2>/dev/null; then
   ko "no torch for $PY (scripts/install-deps.sh installs python3-torch)"

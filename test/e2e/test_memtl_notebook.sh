@@ -9,22 +9,13 @@
 # online runs started their background job after the drift and the others none, and the experiment
 # is reproducible (a second run of the same seed writes the same accuracies and MSEs).
 set -u
-export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1
 MECSIM=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
-PY=/usr/bin/python3
 TRAIN="$(dirname "$MECSIM")/mecsim-train-memtl"
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
 [ -x "$TRAIN" ] || { echo "skipped: $TRAIN not built"; echo "0 passed, 0 failed"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude
 mkdir -p "$T/data" "$T/offline"
 for n in 2 3; do
   if "$TRAIN" gen --n-mt $n --samples 2500 --seed 1 --out "$T/data/d$n-s1.h5" --progress 0 >"$T/gen$n.log" 2>&1 &&

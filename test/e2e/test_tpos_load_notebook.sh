@@ -8,20 +8,11 @@
 # lateness vs eq. 24 (mean, p95), throughput, dropped share, mean delay; drops only with carry=1,
 # and with carry=1 the prediction holds (mean lateness under 1 %) where today's game is late.
 set -u
-export PATH=/usr/bin:/bin:$PATH OPENBLAS_NUM_THREADS=1
 MECSIM=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
-PY=/usr/bin/python3
-if ! command -v jupyter-nbconvert >/dev/null || ! $PY -c "import h5py, nbformat, pandas, matplotlib" 2>/dev/null; then
-  echo "skipped: jupyter-nbconvert / h5py / nbformat / pandas / matplotlib missing"
-  echo "0 passed, 0 failed"
-  exit 0
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-ko() { echo "FAILED: $1"; fail=$((fail + 1)); }
+# shellcheck source=lib_notebook.sh
+. "$SRC/test/e2e/lib_notebook.sh"
+nb_prelude
 
 if $PY "$SRC/analysis/tpos_load_runs.py" --mecsim "$MECSIM" --out "$T/runs" --quick >"$T/runs.log" 2>&1; then
   ok "tpos_load_runs.py --quick: $(grep -c ': ok' "$T/runs.log") runs"
