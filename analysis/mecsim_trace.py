@@ -261,8 +261,11 @@ def typed_value(key, value, types=None):
     """A root attribute's value with the type of its knob: the writer stores
     cfg.KEY as text; a float knob gives a float, an int knob an int, a text
     knob stays str. Other text that parses as an int or a float is
-    converted, anything else is returned unchanged."""
-    if not isinstance(value, str):
+    converted, anything else is returned unchanged; an identifier (a key
+    ending in "_id", e.g. sweep_run_id) always stays text: a hexadecimal id
+    that happens to be all digits, or to read as a float ("12e4"), must not
+    become a number that no longer matches the index it comes from."""
+    if not isinstance(value, str) or key.endswith("_id"):
         return value
     knob = key[4:] if key.startswith("cfg.") else key
     kind = (types or KNOB_TYPES).get(knob) if key.startswith("cfg.") else None

@@ -55,6 +55,12 @@ def check(cond, what):
     results.append(bool(cond))
     print(("ok: " if cond else "FAIL: ") + what)
 
+# identifiers stay text (a sweep's hexadecimal run id can be all digits, or read as a float)
+check(mt.typed_value("sweep_run_id", "210961667114") == "210961667114"
+      and mt.typed_value("sweep_run_id", "0012e400") == "0012e400"
+      and mt.typed_value("cfg.rate", "2") == 2.0 and mt.typed_value("seed", "7") == 7,
+      "typed_value: ids ending in _id stay text; knobs and numbers are typed")
+
 trace = os.path.join(tmp, "t.h5")
 with h5py.File(trace, "r") as f:
     fmt = int(f.attrs.get("trace_format", 1))
