@@ -30,7 +30,6 @@ struct mec_mob {
   mob_md_t *md;
   double g0, l0, h, dmin;      /* path gain g0 (l0 / max(d, dmin))^h */
   double every;                /* knob mobility_update, s */
-  double *gains;               /* [n_bs] scratch: a device's path gain to each BS (several BSs) */
   uint64_t samples;            /* /mobility rows written */
   int samples_stopped;
 };
@@ -70,8 +69,7 @@ int mec_mob_setup(mec_world_t *w, char *err, size_t errlen)
     mob->model.trace = mob->trace;
   }
   mob->md = malloc((size_t)w->n_md * sizeof *mob->md);
-  mob->gains = malloc((size_t)w->n_bs * sizeof *mob->gains);
-  if (!mob->md || !mob->gains) {
+  if (!mob->md) {
     snprintf(err, errlen, "out of memory for the mobility of %d devices", w->n_md);
     return -1;
   }
@@ -103,7 +101,6 @@ void mec_mob_free(mec_world_t *w)
   if (!w || !w->mob)
     return;
   mec_position_trace_free(w->mob->trace);
-  free(w->mob->gains);
   free(w->mob->md);
   free(w->mob);
   w->mob = NULL;
@@ -119,15 +116,24 @@ static double bs_distance(const mec_world_t *w, double x, double y, int b)
   return hypot(x - w->bs_xy[2 * b], y - w->bs_xy[2 * b + 1]);
 }
 
-/* Several BSs: the device at (x, y) keeps its BS or hands over (best path
- * gain, with hysteresis). A handover is written to /handovers. */
+int mec_mob_best_bs(mec_world_t *w, double x, double y, int current)
+{
+  const mec_scenario_t *sc = &w->sc;
+  double g0 = pow(10.0, sc->path_gain_db / 10.0);
+  double dmin = sc->min_distance > MOB_MIN_DISTANCE ? sc->min_distance : MOB_MIN_DISTANCE;
+  for (int b = 0; b < w->n_bs; b++) {
+    double d = bs_distance(w, x, y, b);
+    w->bs_gains[b] = mec_path_gain(g0, sc->l0, d > dmin ? d : dmin, sc->path_loss_exp);
+  }
+  return mec_associate(w->bs_gains, w->n_bs, current, sc->handover_hysteresis_db);
+}
+
+/* Several BSs: the device at (x, y) keeps its BS or hands over. A handover
+ * is written to /handovers. */
 static void associate(mec_world_t *w, int md, double x, double y)
 {
-  struct mec_mob *mob = w->mob;
-  for (int b = 0; b < w->n_bs; b++)
-    mob->gains[b] = distance_gain(mob, bs_distance(w, x, y, b));
   int cur = w->md_info[md].bs;
-  int b = mec_associate(mob->gains, w->n_bs, cur, w->sc.handover_hysteresis_db);
+  int b = mec_mob_best_bs(w, x, y, cur);
   if (b < 0 || b == cur)
     return;
   w->md_info[md].bs = b;
@@ -138,7 +144,7 @@ static void associate(mec_world_t *w, int md, double x, double y)
   w->handovers++;
   if (!w->trace)
     return;
-  trace_handover_rec_t r = {simgrid_get_clock(), md, cur, b, x, y, mob->gains[cur], mob->gains[b]};
+  trace_handover_rec_t r = {simgrid_get_clock(), md, cur, b, x, y, w->bs_gains[cur], w->bs_gains[b]};
   if (trace_add_handover(w->trace, &r) != 0)
     mec_world_fail("trace: %s", trace_error(w->trace));
 }

@@ -33,6 +33,12 @@ int mec_mob_refresh(int md);
 /* Distance (m) of md to BS bs when its upload that started at up_start did. */
 double mec_mob_up_distance(int md, double up_start, int bs);
 
+/* Several BSs: the BS a device at (x, y) attaches to, given its current one
+ * (-1: none yet): the best path gain g0 (l0 / max(d, min_distance))^h, with
+ * hysteresis (model/association.h). Fills w->bs_gains with the gains to
+ * every BS. Moving devices (at each look) and static ones (at set-up) alike. */
+int mec_mob_best_bs(mec_world_t *w, double x, double y, int current);
+
 /* Several BSs: path gain of md to BS b over its gain to its own BS, at its
  * last position (1 for its own BS, or without mobility). */
 double mec_mob_gain_ratio(int md, int b);

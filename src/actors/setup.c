@@ -14,7 +14,6 @@
 #include "actors/world.h"
 #include "actors/radio_link.h"
 #include "actors/mobility_glue.h"
-#include "model/association.h"
 #include "model/mobility.h"
 #include "model/radio.h"
 #include "model/rng.h"
@@ -549,21 +548,12 @@ static int init_md(setup_ctx_t *c, mec_world_t *w, int i, sg_host_t h, sg_actor_
       p.y = area[1] + gsl_rng_uniform(place) * (area[3] - area[1]);
       gsl_rng_free(place);
     }
-    double g0 = pow(10.0, sc->path_gain_db / 10.0), dmin = fmax(sc->min_distance, 1e-3), gains[64];
-    double *gain = w->n_bs <= 64 ? gains : malloc((size_t)w->n_bs * sizeof *gain);
-    if (!gain)
-      return fail(c, "out of memory");
-    for (int b = 0; b < w->n_bs; b++)
-      gain[b] = mec_path_gain(g0, sc->l0, fmax(hypot(p.x - w->bs_xy[2 * b], p.y - w->bs_xy[2 * b + 1]), dmin),
-                              sc->path_loss_exp);
-    int b = mec_associate(gain, w->n_bs, -1, sc->handover_hysteresis_db);
-    if (gain != gains)
-      free(gain);
+    int b = mec_mob_best_bs(w, p.x, p.y, -1);
     if (b < 0)
       return fail(c, "host '%s' at (%g, %g) m has no channel to any base station", sg_host_get_name(h), p.x, p.y);
     w->md_info[i].bs = b;
     w->bs_info[b].attached++;
-    p.distance = fmax(hypot(p.x - w->bs_xy[2 * b], p.y - w->bs_xy[2 * b + 1]), dmin);
+    p.distance = fmax(hypot(p.x - w->bs_xy[2 * b], p.y - w->bs_xy[2 * b + 1]), fmax(sc->min_distance, 1e-3));
   }
   if (p.distance < 0) { /* uniform in the annulus [min_distance, cell_radius] */
     gsl_rng *place = mec_rng_new(sc->seed, MEC_STREAM_PLACEMENT, (uint64_t)i);
@@ -682,7 +672,8 @@ static int setup_base_stations(setup_ctx_t *c, mec_world_t *w, sg_actor_t *actor
   w->bss = calloc((size_t)n_bs, sizeof *w->bss);
   w->bs_info = calloc((size_t)n_bs, sizeof *w->bs_info);
   w->bs_xy = calloc(2 * (size_t)n_bs, sizeof *w->bs_xy);
-  if (!w->bss || !w->bs_info || !w->bs_xy)
+  w->bs_gains = calloc((size_t)n_bs, sizeof *w->bs_gains);
+  if (!w->bss || !w->bs_info || !w->bs_xy || !w->bs_gains)
     return fail(c, "out of memory for %d base stations", n_bs);
   if (n_bs > 1 && strcmp(sc->cell, "wifi") == 0)
     return fail(c, "deployment %s: %d base_station actors, but knob cell=wifi models one access point: use one "
@@ -982,6 +973,8 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
   w->sys.bs_tx_power_w = sc->bs_tx_power;
   w->sys.seed = sc->seed;
   w->sys.decider_hz = strcmp(sc->decide_on, "md") == 0 ? 0 : sg_host_get_speed(w->bs);
+  if (n_bs == 1) /* several: counted as the devices attach (init_md, mec_mob_setup) */
+    w->bs_info[0].attached = n_md;
   for (int i = 0; i < n_md; i++) {
     w->md_info[i].up_rate_bps = mec_world_up_rate(i, 0, 0);
     w->md_info[i].down_rate_bps = mec_world_down_rate(i, 0);
@@ -1002,8 +995,6 @@ static int setup_world(mec_world_t *w, const mec_setup_input_t *in, char *err, s
       if (r->hops == 0)
         r->fiber_bps = 0;
     }
-  for (int b = 0; b < n_bs; b++)
-    w->bs_info[b].attached = n_bs == 1 ? n_md : w->bs_info[b].attached;
   w->sys.n_bs = n_bs;
   w->sys.bs = w->bs_info;
   w->sys.route = w->route;
@@ -1106,6 +1097,7 @@ void mec_world_free(mec_world_t *w)
   free(w->bss);
   free(w->bs_info);
   free(w->bs_xy);
+  free(w->bs_gains);
   free(w->route);
   free(w->replay);
   free(w->exec_scratch);

@@ -127,15 +127,15 @@ int mec_world_attach(int md)
 }
 
 /* Bandwidth of one transfer through BS b: the policy's share of that BS's
- * band, or the equal split W_b / N_b (one BS: W / N, N = n_md, or knob
- * share_users). */
+ * band W_b, or the equal split W_b / N_b among the devices attached to it
+ * (one BS: W / N, every device), or W_b / share_users. */
 static double share_bandwidth(int b, double bw_share)
 {
   mec_world_t *w = mec_world;
-  double band = w->n_bs > 1 ? w->bs_info[b].bandwidth_hz : w->sc.bandwidth;
+  double band = w->bs_info[b].bandwidth_hz;
   if (bw_share > 0)
     return bw_share * band;
-  int n = w->sc.share_users > 0 ? w->sc.share_users : w->n_bs > 1 ? w->bs_info[b].attached : w->n_md;
+  int n = w->sc.share_users > 0 ? w->sc.share_users : w->bs_info[b].attached;
   return band / (n > 0 ? n : 1);
 }
 
@@ -167,7 +167,7 @@ mec_rate_spec_t mec_world_decision_up_spec(int md, const mec_decision_t *d)
   mec_world_t *w = mec_world;
   int b = mec_world_attach(md);
   double p = d->tx_power_w > 0 ? d->tx_power_w : w->md_info[md].tx_power_w;
-  double band = w->n_bs > 1 ? w->bs_info[b].bandwidth_hz : w->sc.bandwidth;
+  double band = w->bs_info[b].bandwidth_hz;
   if (d->tx_window > 0) /* a real TDMA sub-slot: the whole band, at the decision's power */
     return (mec_rate_spec_t){band, p, 1, b};
   if (d->time_share > 0)
@@ -400,7 +400,7 @@ int mec_world_decide(mec_task_ctx_t **batch, size_t n, int on_md, int release, i
   for (size_t i = 0; i < n; i++)
     refresh_md(tasks[i].md);
   w->sys.decider_bs = bs;
-  if (!on_md && w->n_bs > 1)
+  if (!on_md)
     w->sys.decider_hz = w->bs_info[bs].cpu_hz;
   mec_batch_t b = {n, tasks};
   mec_cost_t cost = {0};

@@ -104,6 +104,7 @@ typedef struct mec_world {
   mec_bs_info_t *bs_info;    /* [n_bs] what policies see */
   mec_route_info_t *route;   /* [n_bs * n_servers] BS b -> server s (mec_system_t.route) */
   double *bs_xy;             /* [2 n_bs] positions, m */
+  double *bs_gains;          /* [n_bs] scratch: a device's path gain to each BS (mec_mob_best_bs) */
   int n_md, n_servers;
   mec_md_state_t *md;
   mec_server_state_t *srv;
