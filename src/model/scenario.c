@@ -389,20 +389,13 @@ static const char *mobility_param_knob(const char *msg)
   return "mobility";
 }
 
-int mec_scenario_area(const mec_scenario_t *sc, const double *bs_xy, int n_bs, double a[4], char *err, size_t errlen)
+/* The area the knobs give: mobility_area parsed (0, or -1 when it does not
+ * parse), else the BSs' bounding box (bs_xy[2 n_bs], or (bs_x, bs_y) when
+ * NULL) widened by cell_radius. */
+static int area_of(const mec_scenario_t *sc, const double *bs_xy, int n_bs, double a[4])
 {
-  if (sc->mobility_area[0]) {
-    if (parse_area(sc->mobility_area, a) != 0 || !(a[0] < a[2]) || !(a[1] < a[3]) ||
-        fabs(a[0]) > MEC_MOBILITY_MAX_COORD || fabs(a[1]) > MEC_MOBILITY_MAX_COORD ||
-        fabs(a[2]) > MEC_MOBILITY_MAX_COORD || fabs(a[3]) > MEC_MOBILITY_MAX_COORD) {
-      snprintf(err, errlen,
-               "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m, XMIN < XMAX, "
-               "YMIN < YMAX, within +-%g)",
-               sc->mobility_area, MEC_MOBILITY_MAX_COORD);
-      return -1;
-    }
-    return 0;
-  }
+  if (sc->mobility_area[0])
+    return parse_area(sc->mobility_area, a);
   double x0 = sc->bs_x, y0 = sc->bs_y, x1 = sc->bs_x, y1 = sc->bs_y;
   for (int b = 0; bs_xy && b < n_bs; b++) {
     x0 = fmin(x0, bs_xy[2 * b]), x1 = fmax(x1, bs_xy[2 * b]);
@@ -410,6 +403,20 @@ int mec_scenario_area(const mec_scenario_t *sc, const double *bs_xy, int n_bs, d
   }
   a[0] = x0 - sc->cell_radius, a[1] = y0 - sc->cell_radius;
   a[2] = x1 + sc->cell_radius, a[3] = y1 + sc->cell_radius;
+  return 0;
+}
+
+int mec_scenario_area(const mec_scenario_t *sc, const double *bs_xy, int n_bs, double a[4], char *err, size_t errlen)
+{
+  if (area_of(sc, bs_xy, n_bs, a) != 0 || !(a[0] < a[2]) || !(a[1] < a[3]) || fabs(a[0]) > MEC_MOBILITY_MAX_COORD ||
+      fabs(a[1]) > MEC_MOBILITY_MAX_COORD || fabs(a[2]) > MEC_MOBILITY_MAX_COORD ||
+      fabs(a[3]) > MEC_MOBILITY_MAX_COORD) {
+    snprintf(err, errlen,
+             "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m, XMIN < XMAX, YMIN < "
+             "YMAX, within +-%g)",
+             sc->mobility_area, MEC_MOBILITY_MAX_COORD);
+    return -1;
+  }
   return 0;
 }
 
@@ -422,15 +429,10 @@ int mec_scenario_mobility(const mec_scenario_t *sc, mec_mobility_t *m, char *err
   if (kind == MEC_MOBILITY_STATIC)
     return 0;
   double a[4];
-  if (sc->mobility_area[0]) {
-    if (parse_area(sc->mobility_area, a) != 0) {
-      snprintf(err, errlen, "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m)",
-               sc->mobility_area);
-      return -1;
-    }
-  } else {
-    a[0] = sc->bs_x - sc->cell_radius, a[1] = sc->bs_y - sc->cell_radius;
-    a[2] = sc->bs_x + sc->cell_radius, a[3] = sc->bs_y + sc->cell_radius;
+  if (area_of(sc, NULL, 0, a) != 0) {
+    snprintf(err, errlen, "knob 'mobility_area' = '%.60s': expected XMIN,YMIN,XMAX,YMAX (four numbers in m)",
+             sc->mobility_area);
+    return -1;
   }
   m->xmin = a[0], m->ymin = a[1], m->xmax = a[2], m->ymax = a[3];
   m->speed = sc->rwp_speed;
